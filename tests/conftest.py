@@ -1,0 +1,54 @@
+"""Shared fixtures: test certificates and real SMTP servers on loopback."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.servers import Certs, ServerOptions, SmtpServer, make_certs
+
+PASSWORD = "s3cret"
+USER = "wiki@example.org"
+
+
+@pytest.fixture(scope="session")
+def certs(tmp_path_factory: pytest.TempPathFactory) -> Certs:
+    return make_certs(tmp_path_factory.mktemp("certs"))
+
+
+@pytest.fixture
+def smtp_server(certs: Certs) -> Iterator[Callable[..., SmtpServer]]:
+    """Factory: `smtp_server(mode="implicit", cert="expired", ...)` starts a server."""
+    started: list[SmtpServer] = []
+
+    def start(**options: object) -> SmtpServer:
+        server = SmtpServer(ServerOptions(**options), certs).start()  # type: ignore[arg-type]
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+def require_program(name: str) -> str:
+    """The path of an outside program; skip without it, except in CI where it must exist.
+
+    CI sets SMTP_WIZARD_REQUIRE_ALL=1, which turns this skip into a failure, so the
+    tests that need PHP, gnome-keyring or tmux always run there.
+    """
+    path = shutil.which(name)
+    if path is None:
+        if os.environ.get("SMTP_WIZARD_REQUIRE_ALL"):
+            pytest.fail(f"{name} is required in CI (SMTP_WIZARD_REQUIRE_ALL is set)")
+        pytest.skip(f"{name} is not installed")
+    return path
+
+
+@pytest.fixture
+def ca_file(certs: Certs) -> Path:
+    return certs.ca_file

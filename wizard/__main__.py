@@ -1,0 +1,5 @@
+"""`python -m wizard` runs the same entry point as `smtp-wizard`."""
+
+from wizard.cli import main
+
+raise SystemExit(main())
