@@ -122,7 +122,8 @@ class Recorder:
     def __init__(self, options: ServerOptions) -> None:
         self.options = options
         self.messages: list[Received] = []
-        self.auth_attempts: list[tuple[str, str, bool]] = []
+        # Not "auth_*": aiosmtpd would offer any handler attribute named so as a mechanism.
+        self.logins: list[tuple[str, str, bool]] = []
         self.helo_names: list[str] = []
 
     def authenticate(self, server: SMTP, session: Session, envelope: Envelope,
@@ -131,7 +132,7 @@ class Recorder:
             return AuthResult(success=False, handled=False)
         user = auth_data.login.decode()
         ok = self.options.users.get(user) == auth_data.password.decode()
-        self.auth_attempts.append((mechanism, user, ok))
+        self.logins.append((mechanism, user, ok))
         if ok:
             return AuthResult(success=True, auth_data=user)
         return AuthResult(success=False, handled=False, message=self.options.auth_fail_reply)

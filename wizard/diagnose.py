@@ -94,24 +94,22 @@ CATALOGUE: dict[str, tuple[str, str]] = {
            "accepts; check the server's TLS set-up."),
     ),
     "tls-expired": (
-        N_("The server's certificate for {subject} expired on {not_after}. PEAR reports "
-           "this as “STARTTLS failed (code: 220 ...)”."),
+        N_("The server's certificate for {subject} expired on {not_after}.{seen_as}"),
         N_("The server's administrator must renew the certificate."),
     ),
     "tls-hostname-mismatch": (
-        N_("The certificate is for {names}, not for {host}. PEAR reports this as "
-           "“STARTTLS failed (code: 220 ...)”."),
+        N_("The certificate is for {names}, not for {host}.{seen_as}"),
         N_("Use a name on the certificate as the host: {names}."),
     ),
     "tls-self-signed": (
         N_("The server's certificate for {subject} is self-signed, so no client can "
-           "verify it."),
+           "verify it.{seen_as}"),
         N_("Install a certificate from a public CA on the server, or pin this one "
            "deliberately (the snippet's cafile opt-in)."),
     ),
     "tls-untrusted": (
         N_("The server's certificate for {subject} was issued by {issuer}, which this "
-           "machine does not trust."),
+           "machine does not trust.{seen_as}"),
         N_("Install the issuer's CA certificate on this machine, or fix the server's "
            "certificate chain (a missing intermediate is common)."),
     ),
@@ -126,9 +124,18 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         N_("Try port 465 with ssl://, or ask the provider."),
     ),
     "mail-in-clear": (
-        N_("With 'auth' => false PEAR never starts TLS, so every mail crosses the "
-           "network in clear even though the server offers STARTTLS."),
-        N_("Turn authentication on, or set 'starttls' => true (pear/mail 1.5 or newer)."),
+        N_("Mail would cross the network unencrypted: {why}."),
+        N_("Use STARTTLS or ssl://. For MediaWiki, turn 'auth' on or set 'starttls' => "
+           "true (pear/mail 1.5 or newer), since PEAR starts TLS only inside AUTH."),
+    ),
+    "auth-in-clear": (
+        N_("No TLS is configured, so the password would cross the network in clear."),
+        N_("Use STARTTLS (no prefix with security starttls; Django EMAIL_USE_TLS) or "
+           "implicit TLS (ssl://, port 465; Django EMAIL_USE_SSL)."),
+    ),
+    "tls-expiring": (
+        N_("The server's certificate expires on {not_after}, in {days} days."),
+        N_("The server's administrator should renew it now; mail stops when it expires."),
     ),
     # Session
     "helo-rejected": (

@@ -1,0 +1,197 @@
+"""`smtp-wizard`: the TUI by default, sub-commands for scripts.
+
+Exit codes: 0 all checks passed (warnings allowed), 1 a check failed, 2 bad usage or
+bad input (one line on stderr, never a traceback). Passwords are never taken as a
+command-line argument, since those leak into `ps` and shell history.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from wizard import __version__
+from wizard.i18n import _
+from wizard.settings import (
+    Client,
+    Security,
+    Settings,
+    SettingsError,
+    check_email,
+    check_password,
+    check_timeout,
+)
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad input from the command line: printed as one line, exit code 2."""
+
+
+def _settings_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("host", help=_("SMTP host; may carry a MediaWiki prefix: ssl://host"))
+    parser.add_argument("--port", help=_("port (default: 465 for TLS, else 587)"))
+    parser.add_argument("--security", choices=["none", "starttls", "tls", "auto"],
+                        help=_("none: plain (PEAR: STARTTLS only with AUTH); starttls: "
+                               "required; tls: TLS from the first byte; auto: find out "
+                               "(default: tls with an ssl:// prefix, else starttls)"))
+    parser.add_argument("--user", default="", help=_("SMTP user name; turns AUTH on"))
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--password-stdin", action="store_true",
+                        help=_("read the password from the first line of standard input"))
+    source.add_argument("--password-env", metavar="VAR",
+                        help=_("read the password from this environment variable"))
+    parser.add_argument("--sender", default="", help=_("MAIL FROM address ($wgPasswordSender)"))
+    parser.add_argument("--emergency-contact", default="", help=_("$wgEmergencyContact"))
+    parser.add_argument("--id-host", default="", help=_("IDHost: domain of Message-IDs"))
+    parser.add_argument("--helo", default="", help=_("EHLO name (PEAR's 'localhost')"))
+    parser.add_argument("--timeout", default="10", help=_("seconds per stage (default 10)"))
+    parser.add_argument("--ca-file", help=_("also trust the CA certificates in this PEM file"))
+    parser.add_argument("--auth-mechanism", choices=["LOGIN", "PLAIN", "CRAM-MD5"],
+                        help=_("force one AUTH mechanism"))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="smtp-wizard",
+        description=_("Get a wiki's outgoing mail working: every setting tested live "
+                      "against the real server. Without a command, starts the wizard."))
+    parser.add_argument("--version", action="version", version=f"smtp-wizard {__version__}")
+    parser.add_argument("--demo", action="store_true",
+                        help=_("run the wizard against a built-in local test server"))
+    parser.add_argument("--localsettings", metavar="PATH",
+                        help=_("LocalSettings.php (or the wiki folder) to start from"))
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = commands.add_parser("check", help=_("test SMTP settings live"),
+                                description=_("Test SMTP settings live, as the target "
+                                              "software would use them."))
+    _settings_arguments(check)
+    check.add_argument("--client", choices=[c.value for c in Client], default="pear",
+                       help=_("behave like PEAR (MediaWiki) or smtplib (Python, Django)"))
+    check.add_argument("--rcpt", default="", help=_("also try RCPT TO this address"))
+    check.add_argument("--send-test", action="store_true",
+                       help=_("send a real test message to --rcpt"))
+    check.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    check.add_argument("-v", "--verbose", action="store_true", help=_("show the transcript"))
+
+    discover = commands.add_parser("discover", help=_("find the SMTP server for an address"),
+                                   description=_("Find and probe the SMTP servers for an "
+                                                 "e-mail address or domain."))
+    discover.add_argument("query", help=_("alice@example.org or example.org"))
+    discover.add_argument("--timeout", default="6", help=_("overall deadline in seconds"))
+    discover.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    discover.add_argument("-v", "--verbose", action="store_true", help=_("more detail"))
+    return parser
+
+
+def read_password(args: argparse.Namespace, *, prompt: str | None = None) -> str | None:
+    """From --password-stdin, --password-env, or a no-echo prompt on a terminal."""
+    if args.password_stdin:
+        value = sys.stdin.readline().rstrip("\r\n")
+    elif args.password_env:
+        if args.password_env not in os.environ:
+            raise UsageError(_("The environment variable {var} is not set.").format(
+                var=args.password_env))
+        value = os.environ[args.password_env]
+    elif prompt is not None and sys.stdin.isatty():
+        value = getpass.getpass(prompt)
+    else:
+        return None
+    return check_password(value)
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    fields: dict[str, object] = {
+        "auth": bool(args.user), "username": args.user, "sender": args.sender,
+        "emergency_contact": args.emergency_contact, "id_host": args.id_host,
+        "helo_name": args.helo, "timeout": args.timeout, "ca_file": args.ca_file,
+        "auth_mechanism": args.auth_mechanism,
+    }
+    settings = Settings.from_mediawiki_host(args.host, security=Security.STARTTLS, **fields)
+    if args.security not in (None, "auto"):
+        settings = settings.replace(security=Security(args.security))
+    default_port = 465 if settings.security is Security.TLS else 587
+    return settings.replace(port=args.port or default_port)
+
+
+async def _check(args: argparse.Namespace) -> int:
+    from wizard.check import CheckOptions, detect_security, run_check
+    from wizard.output import report_json, report_text
+
+    settings = settings_from_args(args)
+    rcpt = check_email(args.rcpt, "rcpt", required=False) or None
+    if args.send_test and not (rcpt and settings.sender):
+        raise UsageError(_("--send-test needs --sender and --rcpt."))
+    password = read_password(args, prompt=_("SMTP password for {user}: ").format(
+        user=settings.username)) if settings.auth else None
+    notes: list[str] = []
+    if args.security == "auto":
+        security, seen = await detect_security(settings)
+        if security is None:
+            raise UsageError(_("Port {port} of {host} does not speak SMTP ({state}); "
+                               "choose --security yourself, or try `smtp-wizard discover`."
+                               ).format(port=settings.port, host=settings.host, state=seen.state))
+        settings = settings.replace(security=security)
+        notes.append(_("auto: port {port} speaks {state}").format(port=settings.port,
+                                                                 state=seen.state))
+    options = CheckOptions(client=Client(args.client), rcpt=rcpt, send_test=args.send_test)
+    report = await run_check(settings, password, options)
+    if args.json:
+        print(report_json(report))
+    else:
+        client = _("as MediaWiki (PEAR) would") if options.client is Client.PEAR else \
+            _("as Python's smtplib would")
+        title = f"{settings.mediawiki_host}:{settings.port} ({settings.security}, {client})"
+        for line in [*settings.hints(), *notes]:
+            title += "\n  " + line
+        print(report_text(report, verbose=args.verbose, title=title))
+    return report.exit_code
+
+
+async def _discover(args: argparse.Namespace) -> int:
+    from wizard.discover import discover
+    from wizard.output import discovery_text, report_json
+
+    report = await discover(args.query, timeout=check_timeout(args.timeout))
+    print(report_json(report) if args.json else discovery_text(report, verbose=args.verbose))
+    return report.exit_code
+
+
+def _run_tui(args: argparse.Namespace) -> int:
+    # Textual is imported only here, so scripts using sub-commands never pay for it.
+    from wizard.ui.app import run_wizard
+
+    return run_wizard(demo=args.demo, localsettings=args.localsettings)
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], object]] = {
+    "check": _check,
+    "discover": _discover,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command is None:
+            return _run_tui(args)
+        result = COMMANDS[args.command](args)
+        if asyncio.iscoroutine(result):
+            result = asyncio.run(result)
+        return int(result)  # type: ignore[call-overload]
+    except SettingsError as exc:
+        print(f"smtp-wizard: {exc.message}", file=sys.stderr)
+    except UsageError as exc:
+        print(f"smtp-wizard: {exc}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print(_("smtp-wizard: interrupted."), file=sys.stderr)
+        return 130
+    return EXIT_USAGE
