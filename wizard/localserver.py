@@ -1,0 +1,246 @@
+"""A real SMTP server on 127.0.0.1: aiosmtpd with STARTTLS, implicit TLS and AUTH.
+
+It serves `smtp-wizard --demo` (a throw-away trustme CA trusted for that run only) and
+the test suite. Each server runs its own event loop in a thread, so synchronous callers
+(PHP in a subprocess, Django's `send_mail`, the TUI) use it the same way async code does.
+Every message and AUTH attempt is recorded. Needs the `demo` extra (aiosmtpd, trustme).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import ssl
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import trustme
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+
+__all__ = [
+    "Certs",
+    "Received",
+    "Recorder",
+    "ServerOptions",
+    "SmtpServer",
+    "make_certs",
+    "running",
+]
+
+CERT_KINDS = ("valid", "expired", "wrong-name", "self-signed", "untrusted")
+
+
+@dataclass
+class Certs:
+    """A trusted test CA (`ca_file`) and one server cert/key pair per kind."""
+
+    ca_file: Path
+    pairs: dict[str, tuple[Path, Path]]
+
+    def server_context(self, kind: str = "valid") -> ssl.SSLContext:
+        cert, key = self.pairs[kind]
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(cert, key)
+        return context
+
+
+def make_certs(directory: Path) -> Certs:
+    ca = trustme.CA(organization_name="smtp-wizard test CA")
+    ca_file = directory / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    now = dt.datetime.now(dt.UTC)
+    leaves: dict[str, tuple[trustme.CA | None, Any]] = {
+        "valid": (ca, ca.issue_cert("localhost", "127.0.0.1", "::1")),
+        "expired": (ca, ca.issue_cert(
+            "localhost", "127.0.0.1", not_before=now - dt.timedelta(days=400),
+            not_after=now - dt.timedelta(days=35))),
+        "wrong-name": (ca, ca.issue_cert("mail.wrong.example", "smtp.wrong.example")),
+        "untrusted": (None, trustme.CA(organization_name="Unknown Issuer Ltd").issue_cert(
+            "localhost", "127.0.0.1")),
+    }
+    pairs: dict[str, tuple[Path, Path]] = {}
+    for kind, (_issuer, leaf) in leaves.items():
+        cert, key = directory / f"{kind}.pem", directory / f"{kind}.key"
+        leaf.cert_chain_pems[0].write_to_path(str(cert))
+        leaf.private_key_pem.write_to_path(str(key))
+        pairs[kind] = (cert, key)
+    pairs["self-signed"] = _self_signed(directory)
+    return Certs(ca_file, pairs)
+
+
+def _self_signed(directory: Path) -> tuple[Path, Path]:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name)
+        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "self-signed.pem", directory / "self-signed.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+@dataclass
+class Received:
+    mail_from: str
+    rcpt_tos: list[str]
+    content: bytes
+    auth_user: str | None
+    tls: bool
+
+
+@dataclass
+class ServerOptions:
+    """What kind of server to run.
+
+    mode: "starttls" (offers STARTTLS, AUTH only after it), "starttls-required" (530 until
+    STARTTLS), "implicit" (TLS from the first byte), "plain-auth" (AUTH offered with no
+    TLS at all), "plain" (no TLS, no AUTH).
+    """
+
+    mode: str = "starttls"
+    cert: str = "valid"
+    users: dict[str, str] = field(default_factory=lambda: {"wiki@example.org": "s3cret"})
+    auth_fail_reply: str = "535 5.7.8 Authentication credentials invalid"
+    reject_senders: set[str] = field(default_factory=set)
+    reject_rcpts: set[str] = field(default_factory=set)
+    reject_helo: set[str] = field(default_factory=set)
+    exclude_mechanisms: tuple[str, ...] = ()
+    auth_required: bool = False
+
+
+class Recorder:
+    """aiosmtpd handler: accepts or rejects by the options, and records what it saw."""
+
+    def __init__(self, options: ServerOptions) -> None:
+        self.options = options
+        self.messages: list[Received] = []
+        # Not "auth_*": aiosmtpd would offer any handler attribute named so as a mechanism.
+        self.logins: list[tuple[str, str, bool]] = []
+        self.helo_names: list[str] = []
+
+    def authenticate(self, server: SMTP, session: Session, envelope: Envelope,
+                     mechanism: str, auth_data: Any) -> AuthResult:
+        if not isinstance(auth_data, LoginPassword):
+            return AuthResult(success=False, handled=False)
+        user = auth_data.login.decode()
+        ok = self.options.users.get(user) == auth_data.password.decode()
+        self.logins.append((mechanism, user, ok))
+        if ok:
+            return AuthResult(success=True, auth_data=user)
+        return AuthResult(success=False, handled=False, message=self.options.auth_fail_reply)
+
+    async def handle_EHLO(self, server: SMTP, session: Session, envelope: Envelope,
+                          hostname: str, responses: list[str]) -> list[str]:
+        self.helo_names.append(hostname)
+        if hostname in self.options.reject_helo:
+            return [f"550 5.7.1 <{hostname}>: Helo command rejected: need fully-qualified "
+                    "hostname"]
+        session.host_name = hostname
+        return responses
+
+    async def handle_MAIL(self, server: SMTP, session: Session, envelope: Envelope,
+                          address: str, mail_options: list[str]) -> str:
+        if address in self.options.reject_senders:
+            return f"553 5.7.1 <{address}>: Sender address rejected: not owned by user"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,
+                          address: str, rcpt_options: list[str]) -> str:
+        if address in self.options.reject_rcpts:
+            return f"554 5.7.1 <{address}>: Relay access denied"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        self.messages.append(Received(
+            envelope.mail_from or "", list(envelope.rcpt_tos),
+            envelope.original_content or b"",
+            session.auth_data if session.authenticated else None,
+            session.ssl is not None or server.transport.get_extra_info("sslcontext") is not None,
+        ))
+        return "250 2.0.0 Ok: queued"
+
+
+class SmtpServer:
+    """One aiosmtpd server in its own thread; `port` is known after `start()`."""
+
+    def __init__(self, options: ServerOptions, certs: Certs) -> None:
+        self.options = options
+        self.certs = certs
+        self.recorder = Recorder(options)
+        self.host = "127.0.0.1"
+        self.port = 0
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._server: asyncio.AbstractServer | None = None
+
+    def _protocol(self) -> SMTP:
+        mode, opts = self.options.mode, self.options
+        starttls = mode.startswith("starttls")
+        return SMTP(
+            self.recorder,
+            hostname="mx.test.example",
+            ident="Test ESMTP",
+            tls_context=self.certs.server_context(opts.cert) if starttls else None,
+            require_starttls=mode == "starttls-required",
+            # AUTH is offered after STARTTLS, at once on implicit TLS, never on "plain".
+            auth_require_tls=starttls or mode == "plain",
+            auth_required=opts.auth_required,
+            authenticator=self.recorder.authenticate,
+            auth_exclude_mechanism=list(opts.exclude_mechanisms),
+            loop=self._loop,
+        )
+
+    def start(self) -> SmtpServer:
+        self._thread.start()
+        ssl_context = (self.certs.server_context(self.options.cert)
+                       if self.options.mode == "implicit" else None)
+        create = self._loop.create_server(self._protocol, self.host, 0, ssl=ssl_context)
+        self._server = asyncio.run_coroutine_threadsafe(create, self._loop).result(10)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    def stop(self) -> None:
+        async def close() -> None:
+            assert self._server is not None
+            self._server.close()
+            for task in asyncio.all_tasks():
+                if task is not asyncio.current_task():
+                    task.cancel()
+
+        asyncio.run_coroutine_threadsafe(close(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+        self._loop.close()
+
+    @property
+    def messages(self) -> list[Received]:
+        return self.recorder.messages
+
+
+@contextmanager
+def running(options: ServerOptions, certs: Certs) -> Iterator[SmtpServer]:
+    server = SmtpServer(options, certs).start()
+    try:
+        yield server
+    finally:
+        server.stop()
