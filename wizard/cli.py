@@ -35,6 +35,14 @@ class UsageError(Exception):
     """Bad input from the command line: printed as one line, exit code 2."""
 
 
+class _RefusePassword(argparse.Action):
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        raise UsageError(_("Passwords are not taken as an argument (they would leak into "
+                           "`ps` and shell history): use --password-stdin or --password-env "
+                           "VAR."))
+
+
 def _settings_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("host", help=_("SMTP host; may carry a MediaWiki prefix: ssl://host"))
     parser.add_argument("--port", help=_("port (default: 465 for TLS, else 587)"))
@@ -48,6 +56,7 @@ def _settings_arguments(parser: argparse.ArgumentParser) -> None:
                         help=_("read the password from the first line of standard input"))
     source.add_argument("--password-env", metavar="VAR",
                         help=_("read the password from this environment variable"))
+    parser.add_argument("--password", action=_RefusePassword, help=argparse.SUPPRESS)
     parser.add_argument("--sender", default="", help=_("MAIL FROM address ($wgPasswordSender)"))
     parser.add_argument("--emergency-contact", default="", help=_("$wgEmergencyContact"))
     parser.add_argument("--id-host", default="", help=_("IDHost: domain of Message-IDs"))
@@ -60,7 +69,7 @@ def _settings_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="smtp-wizard",
+        prog="smtp-wizard", allow_abbrev=False,
         description=_("Get a wiki's outgoing mail working: every setting tested live "
                       "against the real server. Without a command, starts the wizard."))
     parser.add_argument("--version", action="version", version=f"smtp-wizard {__version__}")
@@ -70,7 +79,7 @@ def _parser() -> argparse.ArgumentParser:
                         help=_("LocalSettings.php (or the wiki folder) to start from"))
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    check = commands.add_parser("check", help=_("test SMTP settings live"),
+    check = commands.add_parser("check", help=_("test SMTP settings live"), allow_abbrev=False,
                                 description=_("Test SMTP settings live, as the target "
                                               "software would use them."))
     _settings_arguments(check)
@@ -179,8 +188,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], object]] = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
     try:
+        args = _parser().parse_args(argv)
         if args.command is None:
             return _run_tui(args)
         result = COMMANDS[args.command](args)

@@ -1,0 +1,81 @@
+"""The command line as a script or a person meets it: exit codes, output, bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PASSWORD, USER
+from tests.servers import SmtpServer
+
+ROOT = Path(__file__).parent.parent
+
+
+def cli(*args: str, stdin: str = "", env: dict[str, str] | None = None,
+        ) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "wizard", *args], input=stdin, text=True,
+                          capture_output=True, cwd=ROOT, env=env, timeout=60)
+
+
+def test_check_ok_human_and_json(smtp_server: Callable[..., SmtpServer], ca_file: Path) -> None:
+    server = smtp_server(mode="starttls")
+    base = ["check", "localhost", "--port", str(server.port), "--user", USER,
+            "--password-stdin", "--sender", USER, "--ca-file", str(ca_file)]
+    human = cli(*base, stdin=PASSWORD + "\n")
+    assert human.returncode == 0, human.stderr
+    assert "✓ auth       Logged in as wiki@example.org with LOGIN." in human.stdout
+    assert "Result: OK" in human.stdout
+    data = json.loads(cli(*base, "--json", stdin=PASSWORD + "\n").stdout)
+    assert data["schema"] == 1 and data["status"] == "ok"
+    assert [step["id"] for step in data["steps"]] == ["dns", "connect", "ehlo", "tls", "auth",
+                                                       "sender"]
+    assert PASSWORD not in human.stdout + json.dumps(data)
+
+
+def test_check_failure_exits_1_with_diagnosis(smtp_server: Callable[..., SmtpServer],
+                                              ca_file: Path) -> None:
+    server = smtp_server(mode="starttls")
+    result = cli("check", "127.0.0.1", "--port", str(server.port), "--user", USER,
+                 "--password-env", "SMTP_PW", "--ca-file", str(ca_file), "-v",
+                 env={"SMTP_PW": "wrong-Passw0rd", "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 1
+    assert "[auth-failed]" in result.stdout and "AUTH LOGIN <redacted>" in result.stdout
+    assert "wrong-Passw0rd" not in result.stdout + result.stderr
+
+
+def test_auto_security_finds_implicit_tls(smtp_server: Callable[..., SmtpServer],
+                                          ca_file: Path) -> None:
+    server = smtp_server(mode="implicit")
+    result = cli("check", "127.0.0.1", "--port", str(server.port), "--security", "auto",
+                 "--user", USER, "--password-stdin", "--ca-file", str(ca_file), "--json",
+                 stdin=PASSWORD)
+    data = json.loads(result.stdout)
+    assert data["target"]["security"] == "tls" and data["target"]["mediawiki_host"] == \
+        "ssl://127.0.0.1"
+    assert result.returncode == 0
+
+
+@pytest.mark.parametrize("args, words", [
+    (["check", "smtp.example.org\nRCPT TO:<x@y>"], "line breaks"),
+    (["check", "smtp.example.org", "--port", "70000"], "65535"),
+    (["check", "bad_host!"], "not a valid host name"),
+    (["check", "smtp.example.org", "--user", "u", "--password-env", "NOPE_UNSET"], "NOPE_UNSET"),
+    (["check", "smtp.example.org", "--send-test"], "--send-test needs"),
+    (["check", "smtp.example.org", "--sender", "nobody"], "not an e-mail address"),
+])
+def test_bad_input_is_one_line_exit_2(args: list[str], words: str) -> None:
+    result = cli(*args)
+    assert result.returncode == 2
+    assert words in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_password_is_never_a_plain_argument() -> None:
+    result = cli("check", "smtp.example.org", "--password", "hunter2")
+    assert result.returncode == 2 and "--password-stdin" in result.stderr
+    assert "hunter2" not in result.stderr
