@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import ssl
 import threading
 from collections.abc import Iterator
@@ -32,6 +33,9 @@ __all__ = [
 ]
 
 CERT_KINDS = ("valid", "expired", "wrong-name", "self-signed", "untrusted")
+
+# aiosmtpd logs a deprecation of its own internals on every login; not ours to show.
+logging.getLogger("mail.log").setLevel(logging.ERROR)
 
 
 @dataclass
