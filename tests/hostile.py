@@ -71,7 +71,21 @@ async def starttls_then_close(reader: asyncio.StreamReader, writer: asyncio.Stre
     writer.close()
 
 
+async def starttls_refused(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                           ) -> None:
+    writer.write(b"220 busy.example ESMTP\r\n")
+    await writer.drain()
+    await reader.readline()
+    writer.write(b"250-busy.example\r\n250 STARTTLS\r\n")
+    await writer.drain()
+    await reader.readline()
+    writer.write(b"454 4.7.0 TLS not available due to local problem\r\n")
+    await writer.drain()
+    await reader.readline()
+
+
 BEHAVIOURS: dict[str, Behaviour] = {
+    "starttls-refused": starttls_refused,
     "silent": silent,
     "garbage": garbage,
     "drip": drip,

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -213,6 +216,7 @@ async def test_blackholed_port_ends_at_the_deadline() -> None:
     ("starttls-then-close", Security.STARTTLS, "tls-handshake-failed"),
     ("mute-after-greeting", Security.STARTTLS, "server-timeout"),
     ("hang-up-after-ehlo", Security.STARTTLS, "connection-lost"),
+    ("starttls-refused", Security.STARTTLS, "starttls-failed"),
 ])
 async def test_hostile_peers(behaviour: str, security: Security, code: str) -> None:
     with peer(behaviour) as port:
@@ -231,3 +235,41 @@ def test_auth_order_follows_the_target_client() -> None:
     assert auth_order(Client.SMTPLIB, offered, None) == ["CRAM-MD5", "PLAIN", "LOGIN"]
     assert auth_order(Client.PEAR, offered, "PLAIN") == ["PLAIN"]
     assert auth_order(Client.PEAR, ["xoauth2"], None) == []
+
+
+async def test_certificate_expiring_soon_warns(smtp_server: Start, ca_file: object) -> None:
+    server = smtp_server(mode="starttls", cert="expiring")
+    report = await run_check(settings_for(server.port, ca_file=ca_file), PASSWORD)
+    assert report.status is Status.WARN and report.diagnoses == ["tls-expiring"]
+    assert server.recorder.logins == [("LOGIN", USER, True)]
+
+
+async def test_test_message_refused(smtp_server: Start, ca_file: object) -> None:
+    server = smtp_server(mode="starttls", reject_data="554 5.7.1 Message rejected as spam")
+    report = await run_check(settings_for(server.port, ca_file=ca_file), PASSWORD,
+                             CheckOptions(rcpt="me@example.net", send_test=True))
+    assert report.diagnoses == ["data-rejected"]
+    assert "spam" in report.step("send").diagnosis.cause  # type: ignore[union-attr]
+
+
+def test_local_socket_error_is_named(tmp_path: Path) -> None:
+    """An OSError other than refused/timeout (here: no file descriptors left) is tcp-error."""
+    code = (
+        "import asyncio, json, resource\n"
+        "from wizard.check import run_check\n"
+        "from wizard.settings import Settings\n"
+        "s = Settings(host='127.0.0.1', port=9, auth=False, timeout=2)\n"
+        "async def main():\n"
+        "    import socket\n"
+        "    hold = []\n"
+        "    try:\n"
+        "        while True: hold.append(socket.socket())\n"
+        "    except OSError: pass\n"
+        "    report = await run_check(s)\n"
+        "    print(json.dumps(report.diagnoses))\n"
+        "resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))\n"
+        "asyncio.run(main())\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=30)
+    assert json.loads(result.stdout) == ["tcp-error"], result.stderr

@@ -32,7 +32,7 @@ __all__ = [
     "running",
 ]
 
-CERT_KINDS = ("valid", "expired", "wrong-name", "self-signed", "untrusted")
+CERT_KINDS = ("valid", "expired", "expiring", "wrong-name", "self-signed", "untrusted")
 
 # aiosmtpd logs a deprecation of its own internals on every login; not ours to show.
 logging.getLogger("mail.log").setLevel(logging.ERROR)
@@ -62,6 +62,9 @@ def make_certs(directory: Path) -> Certs:
         "expired": (ca, ca.issue_cert(
             "localhost", "127.0.0.1", not_before=now - dt.timedelta(days=400),
             not_after=now - dt.timedelta(days=35))),
+        "expiring": (ca, ca.issue_cert(
+            "localhost", "127.0.0.1", not_before=now - dt.timedelta(days=80),
+            not_after=now + dt.timedelta(days=5))),
         "wrong-name": (ca, ca.issue_cert("mail.wrong.example", "smtp.wrong.example")),
         "untrusted": (None, trustme.CA(organization_name="Unknown Issuer Ltd").issue_cert(
             "localhost", "127.0.0.1")),
@@ -125,6 +128,8 @@ class ServerOptions:
     reject_senders: set[str] = field(default_factory=set)
     reject_rcpts: set[str] = field(default_factory=set)
     reject_helo: set[str] = field(default_factory=set)
+    reject_data: str | None = None
+    """A reply to DATA, e.g. a content filter's 554, instead of accepting."""
     exclude_mechanisms: tuple[str, ...] = ()
     auth_required: bool = False
 
@@ -175,6 +180,8 @@ class Recorder:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if self.options.reject_data:
+            return self.options.reject_data
         self.messages.append(Received(
             envelope.mail_from or "", list(envelope.rcpt_tos),
             envelope.original_content or b"",
