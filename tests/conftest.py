@@ -11,6 +11,9 @@ import pytest
 
 from tests.servers import Certs, ServerOptions, SmtpServer, make_certs
 
+# The loopback DNS server's fixture, for every test module.
+pytest_plugins = ["tests.dns_server"]
+
 PASSWORD = "s3cret"
 USER = "wiki@example.org"
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PASSWORD, USER
+from tests.dns_server import DnsServer
 from tests.servers import SmtpServer
 
 ROOT = Path(__file__).parent.parent
@@ -79,3 +80,19 @@ def test_password_is_never_a_plain_argument() -> None:
     result = cli("check", "smtp.example.org", "--password", "hunter2")
     assert result.returncode == 2 and "--password-stdin" in result.stderr
     assert "hunter2" not in result.stderr
+
+
+def test_discover_via_a_given_nameserver(smtp_server: Callable[..., SmtpServer],
+                                         dns_server: Callable[..., DnsServer]) -> None:
+    implicit, starttls = smtp_server(mode="implicit"), smtp_server(mode="starttls")
+    dns = dns_server({
+        "_submissions._tcp.example.test": {"SRV": [f"0 1 {implicit.port} mail.example.test."]},
+        "_submission._tcp.example.test": {"SRV": [f"0 1 {starttls.port} mail.example.test."]},
+        "mail.example.test": {"A": ["127.0.0.1"]},
+        "example.test": {"MX": ["10 mail.example.test."]},
+    })
+    result = cli("discover", "alice@example.test", "--timeout", "4",
+                 "--nameserver", f"127.0.0.1:{dns.port}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"Recommended: ssl://mail.example.test port {implicit.port}" in result.stdout
+    assert f"--port {implicit.port} --user alice@example.test" in result.stdout

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.dns_server import DnsServer, dns_server  # noqa: F401
+from tests.dns_server import DnsServer
 from tests.servers import SmtpServer
 from wizard.discover import (
     Candidate,
@@ -60,7 +60,7 @@ def zone_for(implicit: int, starttls: int, **extra: dict[str, list[str]]) -> dic
 
 
 async def test_end_to_end_ranks_srv_servers_and_keeps_the_deadline(
-        dns_server: Callable[..., DnsServer],  # noqa: F811
+        dns_server: Callable[..., DnsServer],
         smtp_server: Callable[..., SmtpServer], blackhole: int) -> None:
     implicit = smtp_server(mode="implicit")
     starttls = smtp_server(mode="starttls")
@@ -111,7 +111,7 @@ async def test_end_to_end_ranks_srv_servers_and_keeps_the_deadline(
 
 
 async def test_srv_beats_preset_beats_mx_beats_guess(
-        dns_server: Callable[..., DnsServer], closed_port: int,  # noqa: F811
+        dns_server: Callable[..., DnsServer], closed_port: int,
         tmp_path: Path) -> None:
     """A custom domain hosted at Google: the MX names Google, so the preset comes in."""
     dns = dns_server({
@@ -142,7 +142,7 @@ async def test_srv_beats_preset_beats_mx_beats_guess(
 
 
 async def test_missing_domain_fails_fast_with_a_diagnosis(
-        dns_server: Callable[..., DnsServer]) -> None:  # noqa: F811
+        dns_server: Callable[..., DnsServer]) -> None:
     dns = dns_server({"example.test": {"A": ["127.0.0.1"]}})
     start = time.monotonic()
     report = await discover("exmaple.test", timeout=3.0, resolver=dns.resolver(),
@@ -157,7 +157,7 @@ async def test_missing_domain_fails_fast_with_a_diagnosis(
 
 
 async def test_dns_that_never_answers_still_ends_by_the_deadline(
-        dns_server: Callable[..., DnsServer],  # noqa: F811
+        dns_server: Callable[..., DnsServer],
         smtp_server: Callable[..., SmtpServer]) -> None:
     starttls = smtp_server(mode="starttls")
     dns = dns_server({
@@ -182,7 +182,7 @@ async def test_dns_that_never_answers_still_ends_by_the_deadline(
 
 
 async def test_srv_target_without_address_gets_a_suggestion(
-        dns_server: Callable[..., DnsServer],  # noqa: F811
+        dns_server: Callable[..., DnsServer],
         smtp_server: Callable[..., SmtpServer]) -> None:
     starttls = smtp_server(mode="starttls")
     dns = dns_server({
@@ -203,7 +203,7 @@ async def test_srv_target_without_address_gets_a_suggestion(
 
 
 async def test_plain_smtp_is_listed_but_never_recommended(
-        dns_server: Callable[..., DnsServer],  # noqa: F811
+        dns_server: Callable[..., DnsServer],
         smtp_server: Callable[..., SmtpServer]) -> None:
     plain = smtp_server(mode="plain")
     dns = dns_server({
@@ -223,7 +223,7 @@ async def test_plain_smtp_is_listed_but_never_recommended(
 
 
 async def test_idn_domain_is_discovered_in_its_xn_form(
-        dns_server: Callable[..., DnsServer], closed_port: int) -> None:  # noqa: F811
+        dns_server: Callable[..., DnsServer], closed_port: int) -> None:
     dns = dns_server({"smtp.xn--bcher-kva.test": {"A": ["127.0.0.1"]}})
     report = await discover("wiki@Bücher.test", timeout=2.0, resolver=dns.resolver(),
                             ports=(closed_port,), hosts_path=NO_HOSTS)

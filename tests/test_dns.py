@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.dns_server import DnsServer, dns_server, make_resolver  # noqa: F401
+from tests.dns_server import DnsServer, make_resolver
 from wizard.probe.dns import (
     Outcome,
     mx_records,
@@ -44,7 +44,7 @@ SLACK = 0.5
 
 
 @pytest.fixture
-def server(dns_server: Callable[..., DnsServer]) -> DnsServer:  # noqa: F811
+def server(dns_server: Callable[..., DnsServer]) -> DnsServer:
     return dns_server(ZONE, silent=SILENT, servfail=["broken.example.test"])
 
 

@@ -13,6 +13,7 @@ import getpass
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from wizard import __version__
 from wizard.i18n import _
@@ -22,9 +23,14 @@ from wizard.settings import (
     Settings,
     SettingsError,
     check_email,
+    check_hostname,
     check_password,
+    check_port,
     check_timeout,
 )
+
+if TYPE_CHECKING:
+    import dns.asyncresolver
 
 __all__ = ["main"]
 
@@ -96,6 +102,8 @@ def _parser() -> argparse.ArgumentParser:
                                                  "e-mail address or domain."))
     discover.add_argument("query", help=_("alice@example.org or example.org"))
     discover.add_argument("--timeout", default="6", help=_("overall deadline in seconds"))
+    discover.add_argument("--nameserver", metavar="IP[:PORT]",
+                          help=_("ask this DNS server instead of the system's"))
     discover.add_argument("--json", action="store_true", help=_("machine-readable output"))
     discover.add_argument("-v", "--verbose", action="store_true", help=_("more detail"))
     return parser
@@ -169,9 +177,21 @@ async def _discover(args: argparse.Namespace) -> int:
     from wizard.discover import discover
     from wizard.output import discovery_text, report_json
 
-    report = await discover(args.query, timeout=check_timeout(args.timeout))
+    report = await discover(args.query, timeout=check_timeout(args.timeout),
+                            resolver=_resolver(args.nameserver) if args.nameserver else None)
     print(report_json(report) if args.json else discovery_text(report, verbose=args.verbose))
     return report.exit_code
+
+
+def _resolver(nameserver: str) -> dns.asyncresolver.Resolver:
+    import dns.asyncresolver
+
+    address, _sep, port = nameserver.rpartition(":") if nameserver.count(":") == 1 else (
+        nameserver, "", "53")
+    resolver = dns.asyncresolver.Resolver(configure=False)
+    resolver.nameservers = [check_hostname(address, "nameserver")]
+    resolver.port = check_port(port)
+    return resolver
 
 
 def _run_tui(args: argparse.Namespace) -> int:

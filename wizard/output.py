@@ -11,7 +11,7 @@ import textwrap
 from wizard.i18n import _
 from wizard.report import Report, Status
 
-__all__ = ["report_json", "report_text"]
+__all__ = ["discovery_text", "report_json", "report_text"]
 
 _WIDTH = 78
 _ID_WIDTH = 10
@@ -42,6 +42,34 @@ def report_text(report: Report, *, verbose: bool = False, title: str = "") -> st
                    "{skipped} skipped)").format(
         verdict=verdict, ok=counts[Status.OK], warn=counts[Status.WARN],
         fail=counts[Status.FAIL], skipped=counts[Status.SKIPPED]))
+    return "\n".join(lines)
+
+
+def discovery_text(report: Report, *, verbose: bool = False) -> str:
+    """The discovery steps, then the working endpoints best first, and what to run next."""
+    from wizard.discover import DiscoveryResult
+    from wizard.settings import Security
+
+    result = DiscoveryResult.from_report(report)
+    lines = [report_text(report, verbose=verbose,
+                         title=_("Discovery for {query}").format(query=result.query))]
+    if result.endpoints:
+        lines.append(_("Endpoints that speak SMTP, best first:"))
+    for number, endpoint in enumerate(result.endpoints, 1):
+        prefix = "ssl://" if endpoint.security is Security.TLS else ""
+        auth = " ".join(endpoint.auth) or "-"
+        lines.append(f"  {number}. {prefix}{endpoint.host}:{endpoint.port}  "
+                     f"{endpoint.state}  AUTH {auth}  ({endpoint.source})")
+    chosen = result.recommended
+    if chosen is not None:
+        prefix = "ssl://" if chosen.security is Security.TLS else ""
+        user = result.query if "@" in result.query else "USER"
+        lines.append(_("Recommended: {host} port {port}").format(
+            host=prefix + chosen.host, port=chosen.port))
+        lines += [f"  {note}" for note in chosen.notes]
+        lines.append(_("Next: smtp-wizard check {host} --port {port} --user {user} "
+                       "--sender {user}").format(host=prefix + chosen.host, port=chosen.port,
+                                                 user=user))
     return "\n".join(lines)
 
 

@@ -161,7 +161,7 @@ async def _try_plain(host: str, port: int, wait: float,
             raise ProbeFailure(PortState.NOT_SMTP, f"greeted with “{banner[:60]}”")
         extensions, auth = await _ehlo(reader, writer)
         state = PortState.STARTTLS if "starttls" in extensions else PortState.PLAIN
-        return PortResult(host, port, state, banner=banner, auth=tuple(auth))
+        return PortResult(host, port, state, banner=banner, auth=tuple(m.upper() for m in auth))
     finally:
         await _quit(writer)
 
@@ -184,7 +184,8 @@ async def _try_tls(host: str, port: int, server_name: str,
         if code != 220:
             raise ProbeFailure(PortState.NOT_SMTP, f"greeted with “{banner[:60]}”")
         _extensions, auth = await _ehlo(reader, writer)
-        return PortResult(host, port, PortState.IMPLICIT_TLS, banner=banner, auth=tuple(auth))
+        return PortResult(host, port, PortState.IMPLICIT_TLS, banner=banner,
+                          auth=tuple(m.upper() for m in auth))
     finally:
         await _quit(writer)
 
@@ -260,10 +261,13 @@ async def probe_ports(
     tasks = [asyncio.create_task(one(i, host, port)) for i, (host, port) in enumerate(targets)]
     if not tasks:
         return []
-    done, pending = await asyncio.wait(tasks, timeout=timeout)
-    for task in pending:
-        task.cancel()
-    await asyncio.gather(*pending, return_exceptions=True)
+    try:
+        done, _pending = await asyncio.wait(tasks, timeout=timeout)
+    finally:
+        # Also when our caller is cancelled: no probe may outlive the call.
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
     results: list[PortResult] = []
     for index, (task, (host, port)) in enumerate(zip(tasks, targets, strict=True)):
         if task in done and not task.cancelled():
