@@ -13,6 +13,7 @@ import getpass
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wizard import __version__
@@ -96,6 +97,33 @@ def _parser() -> argparse.ArgumentParser:
                        help=_("send a real test message to --rcpt"))
     check.add_argument("--json", action="store_true", help=_("machine-readable output"))
     check.add_argument("-v", "--verbose", action="store_true", help=_("show the transcript"))
+
+    render = commands.add_parser("render", help=_("print or write a config snippet"),
+                                 allow_abbrev=False,
+                                 description=_("Write the mail settings for MediaWiki, "
+                                               "Django, smtplib or MoinMoin."))
+    _settings_arguments(render)
+    render.add_argument("--target", choices=["mediawiki", "django", "smtplib", "moinmoin"],
+                        default="mediawiki")
+    render.add_argument("--password-from", metavar="SOURCE",
+                        help=_("keyring, stdin or env:VAR (also --password-stdin/-env)"))
+    render.add_argument("--password-mode", choices=["inline", "env", "file", "keyring"],
+                        default="inline", help=_("where the snippet takes the password "
+                                                 "from (default: inline)"))
+    render.add_argument("--env-var", default="SMTP_PASSWORD",
+                        help=_("variable for --password-mode env"))
+    render.add_argument("--secrets-file", metavar="PATH",
+                        help=_("the 0600 file for --password-mode file"))
+    render.add_argument("--pin-cafile", metavar="PEM",
+                        help=_("MediaWiki: trust exactly this certificate (self-signed "
+                               "servers; an explicit opt-in)"))
+    render.add_argument("--reply-to", action="store_true",
+                        help=_("MediaWiki: set $wgUserEmailUseReplyTo"))
+    render.add_argument("--moinmoin-version", choices=["2", "1.9"], default="2")
+    where = render.add_mutually_exclusive_group()
+    where.add_argument("-o", "--output", metavar="FILE", help=_("write to this file"))
+    where.add_argument("--patch", metavar="LOCALSETTINGS",
+                       help=_("put the snippet into this LocalSettings.php (with a backup)"))
 
     discover = commands.add_parser("discover", help=_("find the SMTP server for an address"),
                                    description=_("Find and probe the SMTP servers for an "
@@ -194,6 +222,73 @@ def _resolver(nameserver: str) -> dns.asyncresolver.Resolver:
     return resolver
 
 
+def _render_password(args: argparse.Namespace, settings: Settings) -> str | None:
+    source = args.password_from or ""
+    if source == "keyring":
+        from wizard.secrets import load_password
+
+        password = load_password(settings)
+        if password is None:
+            raise UsageError(_("The keyring holds no password for {user} at {host}:{port}."
+                               ).format(user=settings.username, host=settings.host,
+                                        port=settings.port))
+        return password
+    if source == "stdin":
+        args.password_stdin = True
+    elif source.startswith("env:"):
+        args.password_env = source[4:]
+    elif source:
+        raise UsageError(_("--password-from takes keyring, stdin or env:VAR."))
+    return read_password(args, prompt=_("SMTP password for {user}: ").format(
+        user=settings.username))
+
+
+def _render(args: argparse.Namespace) -> int:
+    from wizard.configure import pear_knows_starttls, write_patch, write_snippet
+    from wizard.localsettings import read_localsettings
+    from wizard.render import PasswordMode, RenderOptions, Target, render
+
+    settings = settings_from_args(args)
+    mode = PasswordMode(args.password_mode)
+    needs_password = settings.auth and mode in (PasswordMode.INLINE, PasswordMode.FILE)
+    password = _render_password(args, settings) if needs_password else None
+    if needs_password and password is None:
+        raise UsageError(_("This password mode writes the password: give it with "
+                           "--password-from, --password-stdin or --password-env."))
+    config = read_localsettings(Path(args.patch)) if args.patch else None
+    options = RenderOptions(
+        password_mode=mode, password=password, env_var=args.env_var,
+        secrets_path=str(Path(args.secrets_file).resolve()) if args.secrets_file else None,
+        pear_starttls=pear_knows_starttls(config.wiki_root if config else None),
+        pinned_cafile=args.pin_cafile, use_reply_to=args.reply_to,
+        moinmoin_version=args.moinmoin_version)
+    rendered = render(settings, Target(args.target), options)
+    if config is not None:
+        result, written = write_patch(rendered, config)
+        for item in written:
+            print(item.describe())
+        if not result.changed:
+            print(_("{path} already holds exactly this block; nothing written.").format(
+                path=result.path))
+        else:
+            print(_("patched {path} ({action}, line {line}); the previous version is in "
+                    "{backup}").format(path=result.path, action=result.action,
+                                       line=result.line, backup=result.backup))
+            print(_("php -l: {outcome}").format(outcome=result.lint))
+        for warning in result.warnings:
+            print(warning)
+    elif args.output:
+        for item in write_snippet(rendered, Path(args.output),
+                                  holds_password=mode is PasswordMode.INLINE):
+            print(item.describe())
+    else:
+        print(rendered.snippet, end="" if rendered.snippet.endswith("\n") else "\n")
+        if rendered.secrets_file is not None:
+            print(_("# The secrets file {path} is not written without -o or --patch.").format(
+                path=rendered.secrets_file[0]), file=sys.stderr)
+    return EXIT_OK
+
+
 def _run_tui(args: argparse.Namespace) -> int:
     # Textual is imported only here, so scripts using sub-commands never pay for it.
     from wizard.ui.app import run_wizard
@@ -203,8 +298,18 @@ def _run_tui(args: argparse.Namespace) -> int:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], object]] = {
     "check": _check,
+    "render": _render,
     "discover": _discover,
 }
+
+
+def _user_errors() -> tuple[type[Exception], ...]:
+    """Core errors whose text is a sentence for the user (imported only when raised)."""
+    from wizard.localsettings import LocalSettingsError
+    from wizard.render import RenderError
+    from wizard.secrets import SecretsError
+
+    return (LocalSettingsError, RenderError, SecretsError)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -220,6 +325,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"smtp-wizard: {exc.message}", file=sys.stderr)
     except UsageError as exc:
         print(f"smtp-wizard: {exc}", file=sys.stderr)
+    except _user_errors() as exc:
+        print(f"smtp-wizard: {exc.message}", file=sys.stderr)  # type: ignore[attr-defined]
+        return EXIT_FAILED
     except KeyboardInterrupt:
         print(_("smtp-wizard: interrupted."), file=sys.stderr)
         return 130

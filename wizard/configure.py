@@ -1,0 +1,112 @@
+"""Putting a rendered snippet where it belongs: an output file, or LocalSettings.php.
+
+Shared by `smtp-wizard render` and the wizard's last step. Every write is atomic and
+keeps a backup of what it replaces; a secrets file is created 0600 from the start.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from wizard.files import atomic_write, make_backup
+from wizard.i18n import _
+from wizard.localsettings import (
+    PatchResult,
+    WikiConfig,
+    managed_block,
+    patch_localsettings,
+    pear_mail_version,
+    system_pear_mail_version,
+)
+from wizard.render import Rendered, php_file
+
+__all__ = ["Written", "pear_knows_starttls", "write_patch", "write_snippet"]
+
+SECRET_MODE = 0o600
+SNIPPET_MODE = 0o644
+
+
+@dataclass(frozen=True)
+class Written:
+    path: Path
+    backup: Path | None
+    mode: int
+    what: str
+
+    def describe(self) -> str:
+        text = _("wrote {what} {path} (mode {mode:o})").format(
+            what=self.what, path=self.path, mode=self.mode)
+        if self.backup is not None:
+            text += _("; the previous version is in {backup}").format(backup=self.backup)
+        return text
+
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split(".")[:3] if part.isdigit())
+
+
+def pear_knows_starttls(wiki_root: Path | None) -> bool | None:
+    """Whether the pear/mail MediaWiki will load knows the `starttls` key (1.5 and newer).
+
+    The wiki's own vendor/ copy wins over the system's; None when neither is found.
+    """
+    version = (pear_mail_version(wiki_root) if wiki_root else None) or \
+        system_pear_mail_version()
+    if version is None:
+        return None
+    return _version_tuple(version) >= (1, 5)
+
+
+def _write(path: Path, text: str, mode: int, what: str, now: dt.datetime) -> Written:
+    backup = make_backup(path, now) if path.exists() else None
+    atomic_write(path, text, mode=mode)
+    return Written(path, backup, mode, what)
+
+
+def _secrets(rendered: Rendered, now: dt.datetime, like: Path | None = None) -> list[Written]:
+    """Write the secrets file; with `like` (LocalSettings.php), for the wiki's PHP to read.
+
+    PHP runs as the web server's account, not as the admin running the wizard, so the
+    file takes the owner and group of LocalSettings.php: 0600 when the web server owns
+    it, 0640 when root owns it and the web server's group reads it.
+    """
+    if rendered.secrets_file is None:
+        return []
+    path, content = Path(rendered.secrets_file[0]), rendered.secrets_file[1]
+    written = _write(path, content, SECRET_MODE, _("secrets file"), now)
+    if like is None or os.geteuid() != 0:
+        return [written]
+    owner = like.stat()
+    mode = 0o640 if owner.st_uid == 0 and owner.st_gid != 0 else SECRET_MODE
+    os.chown(path, owner.st_uid, owner.st_gid)
+    os.chmod(path, mode)
+    return [Written(path, written.backup, mode, written.what)]
+
+
+def write_snippet(rendered: Rendered, path: Path, *, holds_password: bool,
+                  now: dt.datetime | None = None) -> list[Written]:
+    """Write the snippet as a file of its own (PHP gets its `<?php` line), and the
+    secrets file if the password lives in one. A snippet holding the password is 0600."""
+    now = now or dt.datetime.now()
+    text = php_file(rendered.snippet) if rendered.language == "php" else rendered.snippet
+    written = _secrets(rendered, now)
+    written.append(_write(path, text, SECRET_MODE if holds_password else SNIPPET_MODE,
+                          _("snippet"), now))
+    return written
+
+
+def write_patch(rendered: Rendered, config: WikiConfig, *, now: dt.datetime | None = None,
+                ) -> tuple[PatchResult, list[Written]]:
+    """Put the MediaWiki snippet into LocalSettings.php as the managed block.
+
+    The secrets file (if any) is written first, so the patched file never requires a
+    file that is not there yet. `config.raw` guards against a file changed meanwhile.
+    """
+    now = now or dt.datetime.now()
+    written = _secrets(rendered, now, like=config.path)
+    result = patch_localsettings(config.path, managed_block(rendered.snippet),
+                                 expected=config.raw, now=now)
+    return result, written
