@@ -9,7 +9,6 @@ is configured) honour; without it, the same send must fail.
 
 from __future__ import annotations
 
-import os
 import subprocess
 from collections.abc import Callable
 from email import message_from_bytes
@@ -19,35 +18,10 @@ from typing import Any
 import pytest
 
 from tests.conftest import PASSWORD, USER, require_program
+from tests.pear import RECIPIENT, pear_send
 from tests.servers import Certs, SmtpServer
 from wizard.render import PasswordMode, Rendered, RenderOptions, Target, php_file, render
 from wizard.settings import Security, Settings
-
-RECIPIENT = "someone@example.net"
-
-# What MediaWiki's UserMailer::sendWithPear boils down to, after LocalSettings.php.
-HARNESS = r"""<?php
-require $argv[1];
-require_once 'Mail.php';
-$to = $argv[2];
-$headers = [
-    'From' => $wgPasswordSender,
-    'Return-Path' => $wgPasswordSender,
-    'To' => $to,
-    'Subject' => 'smtp-wizard test',
-    'Date' => date('r'),
-    'Message-ID' => '<' . bin2hex(random_bytes(8)) . '@' . ($wgSMTP['IDHost'] ?? 'localhost') . '>',
-    'MIME-Version' => '1.0',
-    'Content-type' => 'text/plain; charset=UTF-8',
-];
-$mailer = Mail::factory('smtp', $wgSMTP);
-$result = $mailer->send($to, $headers, "It works.\n");
-if (PEAR::isError($result)) {
-    fwrite(STDERR, 'PEAR error: ' . $result->getMessage() . "\n");
-    exit(1);
-}
-echo "sent\n";
-"""
 
 Runner = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -64,16 +38,7 @@ def send_with_pear(tmp_path: Path, certs: Certs) -> Runner:
             path, content = rendered.secrets_file
             Path(path).write_text(content, encoding="utf-8")
             Path(path).chmod(0o600)
-        harness = tmp_path / "usermailer.php"
-        harness.write_text(HARNESS, encoding="utf-8")
-        environment = {key: value for key, value in os.environ.items()
-                       if key not in ("SSL_CERT_FILE", "SSL_CERT_DIR", "SMTP_PASSWORD")}
-        if trust:
-            environment["SSL_CERT_FILE"] = str(certs.ca_file)
-        environment.update(env or {})
-        return subprocess.run([php, str(harness), str(snippet), RECIPIENT],
-                              capture_output=True, text=True, timeout=60, env=environment,
-                              check=False)
+        return pear_send(php, snippet, certs.ca_file if trust else None, env=env)
 
     return run
 
