@@ -34,8 +34,9 @@ __all__ = [
 
 CERT_KINDS = ("valid", "expired", "expiring", "wrong-name", "self-signed", "untrusted")
 
-# aiosmtpd logs a deprecation of its own internals on every login; not ours to show.
-logging.getLogger("mail.log").setLevel(logging.ERROR)
+# aiosmtpd logs its own internals (a deprecation on every login, a traceback for every
+# refused handshake); a client's mistakes are reported by the client, not here.
+logging.getLogger("mail.log").setLevel(logging.CRITICAL)
 
 
 @dataclass

@@ -57,7 +57,8 @@ def discovery_text(report: Report, *, verbose: bool = False) -> str:
         lines.append(_("Endpoints that speak SMTP, best first:"))
     for number, endpoint in enumerate(result.endpoints, 1):
         prefix = "ssl://" if endpoint.security is Security.TLS else ""
-        auth = " ".join(endpoint.auth) or "-"
+        auth = " ".join(endpoint.auth) or (_("after STARTTLS") if endpoint.state ==
+                                           "starttls" else "-")
         lines.append(f"  {number}. {prefix}{endpoint.host}:{endpoint.port}  "
                      f"{endpoint.state}  AUTH {auth}  ({endpoint.source})")
     chosen = result.recommended

@@ -1,0 +1,160 @@
+"""Atomic writes and backups: permissions and owner kept, nothing left behind on failure."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import stat
+import subprocess
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from wizard.files import SymlinkRefusedError, atomic_write, backup_name, make_backup
+
+NOW = datetime(2025, 1, 2, 3, 4, 5)
+NOBODY = 65534
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@contextlib.contextmanager
+def umask(value: int) -> Iterator[None]:
+    old = os.umask(value)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+@contextlib.contextmanager
+def read_only(path: Path) -> Iterator[None]:
+    """Make a file or folder really unwritable for this process, even as root.
+
+    A normal user gets chmod a-w. Root ignores modes, so root gets the immutable
+    attribute (`chattr +i`), which stops root too; where that is unavailable (no
+    CAP_LINUX_IMMUTABLE, a file system without it) the test is skipped.
+    """
+    before = mode(path)
+    immutable = False
+    if os.geteuid() != 0:
+        path.chmod(before & ~0o222)
+    else:
+        chattr = shutil.which("chattr")
+        done = chattr and subprocess.run([chattr, "+i", str(path)], capture_output=True,
+                                         check=False)
+        if not done or done.returncode != 0:
+            pytest.skip("cannot make a path read-only for root here (chattr +i failed)")
+        immutable = True
+    try:
+        yield
+    finally:
+        if immutable:
+            subprocess.run(["chattr", "-i", str(path)], check=True)
+        path.chmod(before)
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
+
+
+def test_new_file_gets_the_usual_mode(tmp_path: Path) -> None:
+    target = tmp_path / "out.php"
+    with umask(0o027):
+        atomic_write(target, "ü\n")
+    assert target.read_bytes() == "ü\n".encode()
+    assert mode(target) == 0o640
+    assert leftovers(tmp_path) == []
+
+
+def test_explicit_mode_is_exact_whatever_the_umask(tmp_path: Path) -> None:
+    target = tmp_path / "secrets.php"
+    with umask(0o077):
+        atomic_write(target, b"x", mode=0o640)
+    assert mode(target) == 0o640
+    atomic_write(target, b"y", mode=0o600)  # an explicit mode also tightens a file
+    assert mode(target) == 0o600
+
+
+def test_existing_file_keeps_mode_and_owner(tmp_path: Path) -> None:
+    target = tmp_path / "LocalSettings.php"
+    target.write_bytes(b"old")
+    target.chmod(0o604)
+    owner = (NOBODY, NOBODY) if os.geteuid() == 0 else (os.geteuid(), os.getegid())
+    os.chown(target, *owner)
+    with umask(0o077):
+        atomic_write(target, b"new")
+    info = target.stat()
+    assert target.read_bytes() == b"new"
+    assert (stat.S_IMODE(info.st_mode), info.st_uid, info.st_gid) == (0o604, *owner)
+
+
+def test_new_file_like_another(tmp_path: Path) -> None:
+    model = tmp_path / "LocalSettings.php"
+    model.write_bytes(b"")
+    model.chmod(0o640)
+    if os.geteuid() == 0:
+        os.chown(model, 0, NOBODY)
+    atomic_write(tmp_path / "smtp.php", b"x", like=model)
+    info, model_info = (tmp_path / "smtp.php").stat(), model.stat()
+    assert stat.S_IMODE(info.st_mode) == 0o640
+    assert (info.st_uid, info.st_gid) == (model_info.st_uid, model_info.st_gid)
+    atomic_write(tmp_path / "other.php", b"x", like=model, mode=0o600)
+    assert mode(tmp_path / "other.php") == 0o600
+
+
+def test_failed_rename_leaves_no_temp_file(tmp_path: Path) -> None:
+    target = tmp_path / "busy"
+    target.mkdir()
+    (target / "keep").write_text("x")
+    with pytest.raises(OSError):
+        atomic_write(target, b"data")
+    assert (target / "keep").read_text() == "x"
+    assert leftovers(tmp_path) == []
+
+
+def test_read_only_folder_fails_cleanly(tmp_path: Path) -> None:
+    folder = tmp_path / "wiki"
+    folder.mkdir()
+    target = folder / "LocalSettings.php"
+    target.write_bytes(b"old")
+    with read_only(folder), pytest.raises(PermissionError):
+        atomic_write(target, b"new")
+    assert target.read_bytes() == b"old"
+    assert leftovers(folder) == []
+
+
+def test_symlink_is_refused(tmp_path: Path) -> None:
+    real = tmp_path / "real.php"
+    real.write_bytes(b"old")
+    link = tmp_path / "link.php"
+    link.symlink_to(real)
+    with pytest.raises(SymlinkRefusedError):
+        atomic_write(link, b"new")
+    assert link.is_symlink()
+    assert real.read_bytes() == b"old"
+
+
+def test_backup_is_an_exact_copy_and_never_overwrites(tmp_path: Path) -> None:
+    original = tmp_path / "LocalSettings.php"
+    original.write_bytes(b"<?php\r\n$a = 1;\r\n")
+    original.chmod(0o640)
+    os.utime(original, (1_000_000_000, 1_000_000_000))
+    first = make_backup(original, NOW)
+    assert first.name == "LocalSettings.php.bak-20250102-030405"
+    assert first == backup_name(original, NOW)
+    assert first.read_bytes() == original.read_bytes()
+    assert mode(first) == 0o640
+    assert first.stat().st_mtime == 1_000_000_000
+
+    original.write_bytes(b"changed")
+    (tmp_path / f"{first.name}-1").mkdir()  # taken by something else entirely
+    second = make_backup(original, NOW)
+    assert second.name == "LocalSettings.php.bak-20250102-030405-2"
+    assert first.read_bytes() == b"<?php\r\n$a = 1;\r\n"
+    assert second.read_bytes() == b"changed"
