@@ -125,6 +125,23 @@ def _parser() -> argparse.ArgumentParser:
     where.add_argument("--patch", metavar="LOCALSETTINGS",
                        help=_("put the snippet into this LocalSettings.php (with a backup)"))
 
+    rotate = commands.add_parser("rotate", help=_("change the SMTP password, tested first"),
+                                 allow_abbrev=False,
+                                 description=_("Test a new SMTP password against the server, "
+                                               "then update LocalSettings.php (or its "
+                                               "secrets file) and the keyring."))
+    rotate.add_argument("--localsettings", metavar="PATH",
+                        help=_("LocalSettings.php or the wiki folder (default: look for it)"))
+    rotate_source = rotate.add_mutually_exclusive_group()
+    rotate_source.add_argument("--password-stdin", action="store_true",
+                               help=_("read the new password from standard input"))
+    rotate_source.add_argument("--password-env", metavar="VAR",
+                               help=_("read the new password from this variable"))
+    rotate.add_argument("--password", action=_RefusePassword, help=argparse.SUPPRESS)
+    rotate.add_argument("--ca-file", help=_("also trust the CA certificates in this file"))
+    rotate.add_argument("--no-keyring", action="store_true",
+                        help=_("do not store the new password in the keyring"))
+
     discover = commands.add_parser("discover", help=_("find the SMTP server for an address"),
                                    description=_("Find and probe the SMTP servers for an "
                                                  "e-mail address or domain."))
@@ -289,6 +306,59 @@ def _render(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _new_password(args: argparse.Namespace) -> str:
+    if args.password_stdin or args.password_env or not sys.stdin.isatty():
+        password = read_password(args)
+        if password is None:
+            raise UsageError(_("Give the new password with --password-stdin or "
+                               "--password-env VAR."))
+        return password
+    first = check_password(getpass.getpass(_("New SMTP password: ")))
+    if getpass.getpass(_("The same again: ")) != first:
+        raise UsageError(_("The two passwords differ; nothing was changed."))
+    return first
+
+
+async def _rotate(args: argparse.Namespace) -> int:
+    from wizard.localsettings import find_localsettings, read_localsettings, to_settings
+    from wizard.output import report_text
+    from wizard.rotate import rotate_password
+
+    given = Path(args.localsettings) if args.localsettings else None
+    path = find_localsettings(given, Path.cwd())
+    if path is None:
+        raise UsageError(_("No LocalSettings.php found here or in the usual places; name it "
+                           "with --localsettings PATH."))
+    config = read_localsettings(path)
+    found = to_settings(config)
+    if found is None:
+        raise UsageError(_("{path} does not send through SMTP ($wgSMTP is not set); run "
+                           "smtp-wizard to set it up.").format(path=path))
+    settings, _old = found
+    if not settings.auth:
+        raise UsageError(_("{path} sends without authentication: there is no password to "
+                           "change.").format(path=path))
+    if args.ca_file:
+        settings = settings.replace(ca_file=args.ca_file)
+    password = _new_password(args)
+    result = await rotate_password(config, settings, password, store=not args.no_keyring)
+    print(report_text(result.report, title=_("Testing the new password for {user} at "
+                                             "{host}:{port}").format(
+        user=settings.username, host=settings.mediawiki_host, port=settings.port)))
+    if not result.tested:
+        print(_("The new password did not log in, so nothing was changed."))
+        return EXIT_FAILED
+    if result.change is not None:
+        print(_("Updated the password in {path}; the previous version is in {backup}.").format(
+            path=result.change.path, backup=result.change.backup))
+    if result.stored is not None:
+        print(_("Stored the new password in the keyring ({backend}).").format(
+            backend=result.stored.name))
+    for note in result.notes:
+        print(note)
+    return EXIT_OK
+
+
 def _run_tui(args: argparse.Namespace) -> int:
     # Textual is imported only here, so scripts using sub-commands never pay for it.
     from wizard.ui.app import run_wizard
@@ -299,6 +369,7 @@ def _run_tui(args: argparse.Namespace) -> int:
 COMMANDS: dict[str, Callable[[argparse.Namespace], object]] = {
     "check": _check,
     "render": _render,
+    "rotate": _rotate,
     "discover": _discover,
 }
 

@@ -24,7 +24,19 @@ from pathlib import Path
 from wizard import php
 from wizard.files import atomic_write, make_backup
 from wizard.i18n import _
-from wizard.php import APPEND, PhpArray, PhpFile, PhpSyntaxError, Statement, Unparsed, Value
+from wizard.php import (
+    APPEND,
+    PhpArray,
+    PhpFile,
+    PhpSyntaxError,
+    Statement,
+    TokenKind,
+    Unparsed,
+    Value,
+    literal,
+    tokenize,
+)
+from wizard.render.literals import php_string
 from wizard.settings import Security, Settings, SettingsError, parse_host
 
 __all__ = [
@@ -40,6 +52,7 @@ __all__ = [
     "NotFoundError",
     "NotWritableError",
     "ParseError",
+    "PasswordChange",
     "PasswordKind",
     "PasswordSource",
     "PatchAction",
@@ -55,6 +68,7 @@ __all__ = [
     "patch_localsettings",
     "pear_mail_version",
     "read_localsettings",
+    "replace_password",
     "system_pear_mail_version",
     "to_settings",
 ]
@@ -773,6 +787,13 @@ def patch_localsettings(path: Path, block: str, *, expected: bytes | str | None 
                            _("Nothing to check: the file already holds this block."),
                            warnings)
 
+    backup, lint, lint_message = _commit(path, old, new, now)
+    return PatchResult(path, backup, action, True, first_line, lint, lint_message, warnings)
+
+
+def _commit(path: Path, old: bytes, new: bytes, now: datetime | None,
+            ) -> tuple[Path, LintOutcome, str]:
+    """Lint `new`, back up `old`, then replace the file atomically if it is still `old`."""
     lint, lint_message = _lint(new, old, path)
     _check_writable(path)
     try:
@@ -791,7 +812,53 @@ def patch_localsettings(path: Path, block: str, *, expected: bytes | str | None 
                                  "(a backup is at {backup}).").format(
                                      path=path, error=_reason(exc), backup=backup),
                                path) from None
-    return PatchResult(path, backup, action, True, first_line, lint, lint_message, warnings)
+    return backup, lint, lint_message
+
+
+@dataclass(frozen=True)
+class PasswordChange:
+    path: Path
+    """The file that held the literal: LocalSettings.php or the secrets file it requires."""
+    backup: Path
+    lint: LintOutcome
+
+
+def replace_password(config: WikiConfig, password: str, *, now: datetime | None = None,
+                     ) -> PasswordChange:
+    """Replace the password literal, where the wiki keeps it, and nothing else.
+
+    Only the bytes of the one string literal change (in LocalSettings.php, or in the
+    secrets file it requires); the file is linted, backed up and written atomically.
+    """
+    source = config.smtp.password if config.smtp else None
+    if source is None or source.kind not in (PasswordKind.INLINE, PasswordKind.FILE) \
+            or source.password is None:
+        raise LocalSettingsError(_("The password in {path} is not a literal the wizard can "
+                                   "replace; change it where it comes from.").format(
+                                       path=config.path), config.path)
+    path = source.path
+    old = _read(path)
+    if path == config.path and not _same(old, config.raw):
+        raise _changed(path)
+    # The statement starts at `source.line`; the literal is in it, after a key or `=`.
+    tokens = [token for token in tokenize(old)
+              if token.kind not in (TokenKind.WHITESPACE, TokenKind.COMMENT)]
+    spans = [(token.start, token.end) for i, token in enumerate(tokens)
+             if token.kind is TokenKind.STRING and token.line >= source.line
+             and literal(old[token.start:token.end]) == source.password
+             and i > 0 and tokens[i - 1].text in ("=", "=>")]
+    if len(spans) > 1:
+        spans = [(token.start, token.end) for i, token in enumerate(tokens)
+                 if (token.start, token.end) in spans and tokens[i - 1].text == "=>"
+                 and literal(old[tokens[i - 2].start:tokens[i - 2].end]) == "password"]
+    if len(spans) != 1:
+        raise LocalSettingsError(_("{path}, line {line}: the password literal could not be "
+                                   "told apart from other text there; change it by hand."
+                                   ).format(path=path, line=source.line), path)
+    start, end = spans[0]
+    new = old[:start] + php_string(password).encode("utf-8") + old[end:]
+    backup, lint, _message = _commit(path, old, new, now)
+    return PasswordChange(path, backup, lint)
 
 
 def _region(layout: _Layout) -> tuple[int, int, PatchAction]:
