@@ -50,6 +50,15 @@ class _RefusePassword(argparse.Action):
                            "VAR."))
 
 
+def _password_arguments(parser: argparse.ArgumentParser) -> None:
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--password-stdin", action="store_true",
+                        help=_("read the password from the first line of standard input"))
+    source.add_argument("--password-env", metavar="VAR",
+                        help=_("read the password from this environment variable"))
+    parser.add_argument("--password", action=_RefusePassword, help=argparse.SUPPRESS)
+
+
 def _settings_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("host", help=_("SMTP host; may carry a MediaWiki prefix: ssl://host"))
     parser.add_argument("--port", help=_("port (default: 465 for TLS, else 587)"))
@@ -58,12 +67,7 @@ def _settings_arguments(parser: argparse.ArgumentParser) -> None:
                                "required; tls: TLS from the first byte; auto: find out "
                                "(default: tls with an ssl:// prefix, else starttls)"))
     parser.add_argument("--user", default="", help=_("SMTP user name; turns AUTH on"))
-    source = parser.add_mutually_exclusive_group()
-    source.add_argument("--password-stdin", action="store_true",
-                        help=_("read the password from the first line of standard input"))
-    source.add_argument("--password-env", metavar="VAR",
-                        help=_("read the password from this environment variable"))
-    parser.add_argument("--password", action=_RefusePassword, help=argparse.SUPPRESS)
+    _password_arguments(parser)
     parser.add_argument("--sender", default="", help=_("MAIL FROM address ($wgPasswordSender)"))
     parser.add_argument("--emergency-contact", default="", help=_("$wgEmergencyContact"))
     parser.add_argument("--id-host", default="", help=_("IDHost: domain of Message-IDs"))
@@ -132,12 +136,7 @@ def _parser() -> argparse.ArgumentParser:
                                                "secrets file) and the keyring."))
     rotate.add_argument("--localsettings", metavar="PATH",
                         help=_("LocalSettings.php or the wiki folder (default: look for it)"))
-    rotate_source = rotate.add_mutually_exclusive_group()
-    rotate_source.add_argument("--password-stdin", action="store_true",
-                               help=_("read the new password from standard input"))
-    rotate_source.add_argument("--password-env", metavar="VAR",
-                               help=_("read the new password from this variable"))
-    rotate.add_argument("--password", action=_RefusePassword, help=argparse.SUPPRESS)
+    _password_arguments(rotate)
     rotate.add_argument("--ca-file", help=_("also trust the CA certificates in this file"))
     rotate.add_argument("--no-keyring", action="store_true",
                         help=_("do not store the new password in the keyring"))

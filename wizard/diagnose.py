@@ -205,6 +205,94 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         N_("Set {variable} to an address of your mail domain that the SMTP account may "
            "send as."),
     ),
+    # doctor
+    "localsettings-not-found": (
+        N_("No LocalSettings.php was found in {searched}."),
+        N_("Give the wiki's folder or the file itself, as in “smtp-wizard doctor "
+           "/var/www/wiki”, or run the doctor in the wiki's folder."),
+    ),
+    "localsettings-unreadable": (
+        N_("{path} cannot be read: {error}"),
+        N_("Run the doctor as a user who may read the file (for example with sudo), or "
+           "correct the line named above."),
+    ),
+    "email-disabled": (
+        N_("$wgEnableEmail is false: MediaWiki sends no mail at all, whatever $wgSMTP "
+           "says."),
+        N_("Set $wgEnableEmail = true; in LocalSettings.php."),
+    ),
+    "smtp-disabled": (
+        N_("$wgSMTP is {state}, so MediaWiki hands every mail to PHP's mail(), which passes "
+           "it to this machine's own mail program (sendmail). Without a working local mail "
+           "server nothing leaves the machine, and what does leave often lands in spam."),
+        N_("Run smtp-wizard to set up $wgSMTP with your mail provider's server, tested "
+           "live; or make sure this machine's own mail server delivers."),
+    ),
+    "smtp-invalid": (
+        N_("$wgSMTP cannot work as written: {error}"),
+        N_("Correct that value in LocalSettings.php, or run smtp-wizard to write a tested "
+           "$wgSMTP."),
+    ),
+    "smtp-timeout-unset": (
+        N_("$wgSMTP sets no 'timeout', so PEAR waits without limit: a wrong port or a "
+           "firewall makes every page that sends mail hang, with no error."),
+        N_("Add 'timeout' => 20 to $wgSMTP."),
+    ),
+    "smtp-password-unset": (
+        N_("$wgSMTP turns authentication on but sets no 'password', so PEAR logs in with "
+           "an empty one and the server refuses it."),
+        N_("Add the 'password' to $wgSMTP, or run smtp-wizard, which tests it and writes "
+           "it inline, into a secrets file or as an environment variable."),
+    ),
+    "user-email-from": (
+        N_("$wgUserEmailUseReplyTo is {value}: mail between users (Special:EmailUser) is "
+           "sent from the writing user's own address, which the SMTP account may not send "
+           "as (“Mailserver does not accept sender”)."),
+        N_("Set $wgUserEmailUseReplyTo = true; in LocalSettings.php: such mail then comes "
+           "from $wgPasswordSender, with the user's address as Reply-To."),
+    ),
+    "web-server-cannot-read": (
+        N_("The web server's PHP runs as {account}, which cannot read {path} (owner "
+           "{owner}, group {group}, mode {mode}): MediaWiki fails before it sends anything."),
+        N_("Run: chgrp {fix_group} {fix_path} && chmod g+r {fix_path}"),
+    ),
+    "php-missing": (
+        N_("PHP was not found ({php}), so PHP's side (its openssl extension, PEAR Mail) "
+           "was not checked."),
+        N_("Install PHP's command-line program (Debian: apt install php-cli; Fedora: dnf "
+           "install php-cli), or give its path with --php."),
+    ),
+    "php-openssl-missing": (
+        N_("PHP ({php}) has no openssl extension: Net_SMTP then silently skips STARTTLS, "
+           "and ssl:// or tls:// connections cannot be opened."),
+        N_("Install or enable PHP's openssl extension (Fedora, RHEL: dnf install "
+           "php-openssl; a self-built PHP: --with-openssl), then restart the web server."),
+    ),
+    "pear-missing": (
+        N_("PHP cannot find PEAR {packages} on its include path ({include_path}): mail "
+           "fails with “Failed opening required '{file}'”."),
+        N_("Install them: apt install php-mail php-net-smtp (Debian, Ubuntu), dnf install "
+           "php-pear-Mail php-pear-Net-SMTP (Fedora), or pear install Mail Net_SMTP; a "
+           "wiki that bundles them in vendor/ gets them back with composer install."),
+    ),
+    "pear-sasl-mechanism": (
+        N_("PEAR Auth_SASL is installed and the server offers {mechanism}, so PEAR logs in "
+           "with {mechanism}, not with {tested} as the doctor did."),
+        N_("Make PEAR use the mechanism that was tested: set 'auth' => '{tested}' in "
+           "$wgSMTP."),
+    ),
+    "starttls-key-ignored": (
+        N_("$wgSMTP sets 'starttls', but pear/mail {version} does not know that key (it "
+           "came with 1.5) and ignores it: PEAR starts TLS only inside AUTH."),
+        N_("Turn 'auth' on, so PEAR uses STARTTLS when the server offers it, or update "
+           "pear/mail to 1.5 or newer (MediaWiki's own vendor/ bundles a newer one)."),
+    ),
+    "ec2-port-25": (
+        N_("This machine runs on Amazon EC2, which throttles outgoing traffic to port 25: "
+           "mail through {host} port 25 stalls or times out, and the wiki hangs.{alt}"),
+        N_("Use port 587 (STARTTLS) of the same server, or ask AWS to lift the port 25 "
+           "throttle (the “Request to remove email sending limitations” form)."),
+    ),
 }
 
 
