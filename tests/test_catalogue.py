@@ -27,3 +27,9 @@ def test_every_code_is_produced_by_a_test(code: str) -> None:
     sources = [path.read_text() for path in TESTS.glob("test_*.py")
                if path.name != Path(__file__).name]
     assert any(f'"{code}"' in source for source in sources), f"no test produces {code}"
+
+
+def test_readme_documents_every_code() -> None:
+    readme = (TESTS.parent / "README.md").read_text()
+    missing = [code for code in CATALOGUE if f"`{code}`" not in readme]
+    assert not missing, "run scripts/diagnosis_table.py and update README: " + ", ".join(missing)
