@@ -1,0 +1,150 @@
+"""What the wizard knows so far: one `WizardState` on the App, shared by every step.
+
+Screens read it in `on_mount` and write it back on Next; only the App decides the order.
+The core calls the screens make go through `Services`, the one seam where tests and
+snapshots inject fakes (real servers are used everywhere else).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from wizard.check import run_check
+from wizard.discover import discover
+from wizard.probe.dns import AddressResult, resolve_addresses
+from wizard.probe.ports import PortResult, probe_ports
+from wizard.render import PasswordMode, Target
+from wizard.report import Report, Status
+from wizard.settings import DEFAULT_TIMEOUT, Settings
+
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
+
+    from wizard.secrets import BackendInfo
+
+__all__ = [
+    "DEFAULT_PORTS",
+    "STEP_ORDER",
+    "DemoAccount",
+    "Mode",
+    "PortProber",
+    "Services",
+    "StepOutcome",
+    "WizardState",
+]
+
+DEFAULT_PORTS: tuple[int, ...] = (587, 465, 25, 2525)
+"""Submission ports worth probing when nothing better is known, most useful first."""
+
+STEP_ORDER: tuple[str, ...] = ("start", "doctor", "host", "protocol", "port", "credentials",
+                               "sender", "review")
+"""Step ids in flow order; a change in one step clears the results of the later ones."""
+
+
+class Mode(StrEnum):
+    """What the user came to do (the Start screen's choice)."""
+
+    NEW = "new"
+    ROTATE = "rotate"
+    DOCTOR = "doctor"
+
+
+class StepOutcome(StrEnum):
+    """How a step screen is left; the App turns it into the next screen."""
+
+    NEXT = "next"
+    BACK = "back"
+
+
+class PortProber(Protocol):
+    def __call__(self, targets: Sequence[tuple[str, int]], *, timeout: float,
+                 on_result: Callable[[PortResult], None] | None = ...,
+                 ) -> Awaitable[list[PortResult]]: ...
+
+
+@dataclass(frozen=True)
+class Services:
+    """The core functions the screens call; tests may replace them (STYLE §6)."""
+
+    check: Callable[..., Awaitable[Report]] = run_check
+    probe_ports: PortProber = probe_ports
+    resolve: Callable[..., Awaitable[AddressResult]] = resolve_addresses
+    discover: Callable[..., Awaitable[Report]] = discover
+    keyring_backend: KeyringBackend | None = None
+    """None: keyring's own choice (the user's system keyring)."""
+    cryptfile_path: Path | None = None
+    """Where the encrypted-file fallback lives; None: `default_cryptfile_path()`."""
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    """The embedded demo server's account, shown on the Start screen."""
+
+    username: str
+    password: str = field(repr=False)
+
+
+@dataclass
+class WizardState:
+    """Everything the steps collected, plus each step's latest check result."""
+
+    mode: Mode = Mode.NEW
+    settings: Settings | None = None
+    """The latest valid settings; None until the Host step has a usable host."""
+    password: str | None = field(default=None, repr=False)
+    """Only in memory; never logged, shown or written except into the chosen snippet."""
+    timeout: float = DEFAULT_TIMEOUT
+    ca_file: str | None = None
+    candidate_ports: tuple[int, ...] = DEFAULT_PORTS
+    refused_note: str = ""
+    port_results: list[PortResult] = field(default_factory=list)
+    results: dict[str, Report] = field(default_factory=dict)
+    """Check reports by step id (credentials, sender)."""
+    stored_in: BackendInfo | None = None
+    """Where the password was stored, if it was."""
+    auth_off: bool = False
+    """The user said the server needs no login (an internal relay)."""
+    address: str = ""
+    """An e-mail address typed on the Host step: a default for the user and sender."""
+    notes: tuple[str, ...] = ()
+    """The chosen provider's notes ("needs an app password"), shown on later steps."""
+    rcpt: str = ""
+    send_test: bool = False
+    target: Target = Target.MEDIAWIKI
+    password_mode: PasswordMode = PasswordMode.ENV
+    localsettings: Path | None = None
+    localsettings_raw: bytes | None = field(default=None, repr=False)
+    """The bytes read from it: a patch is refused if the file changed since."""
+    prefill: dict[str, object] = field(default_factory=dict)
+    """Values read from LocalSettings.php, as found there."""
+    demo: DemoAccount | None = None
+    written: list[str] = field(default_factory=list)
+    """Files written or patched, for the summary; empty means nothing was written."""
+
+    def clear_after(self, step: str) -> None:
+        """Forget every result of the steps after `step`, so Review shows only fresh ones."""
+        later = STEP_ORDER[STEP_ORDER.index(step) + 1:]
+        if "port" in later:
+            self.port_results = []
+        for step_id in later:
+            self.results.pop(step_id, None)
+        if "credentials" in later:
+            self.stored_in = None
+
+    def summary(self) -> list[tuple[str, Status, str]]:
+        """(step, status, summary) for every check that ran, in flow order."""
+        rows: list[tuple[str, Status, str]] = []
+        for step_id in STEP_ORDER:
+            report = self.results.get(step_id)
+            if report is not None:
+                rows += [(step.id, step.status, step.summary) for step in report.steps]
+        return rows
+
+    @property
+    def unsaved(self) -> bool:
+        """Something was entered and nothing written: quitting should ask first."""
+        return self.settings is not None and not self.written

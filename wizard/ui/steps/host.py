@@ -1,0 +1,204 @@
+"""Host: a server name, an address or a domain; DNS as you type, discovery suggestions."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.timer import Timer
+from textual.widgets import Button, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from wizard.diagnose import diagnose
+from wizard.discover import DiscoveryResult, Endpoint
+from wizard.i18n import N_, _
+from wizard.probe.dns import AddressResult
+from wizard.report import Status, Step
+from wizard.settings import Security, Settings, SettingsError, parse_host
+from wizard.ui.steps.base import StepScreen
+from wizard.ui.validators import FieldValidator
+from wizard.ui.widgets import CheckList
+
+__all__ = ["HostScreen"]
+
+# Resolve once typing pauses this long, not on every key.
+_DEBOUNCE = 0.5
+_PREFIX_TEXT = {Security.TLS: "ssl://"}
+
+
+def _check_query(value: str) -> object:
+    if "@" in value:
+        return value
+    return parse_host(value)
+
+
+class HostScreen(StepScreen):
+    STEP_ID = "host"
+    STEP_TITLE = N_("Host")
+    INTRO = N_("The SMTP server's name or address (smtp.example.org). Or type your e-mail "
+               "address or domain and the wizard suggests servers.")
+    HELP = N_("Type the host your provider gave you. An address such as you@example.org, "
+              "or a domain, lets the wizard look up SRV and MX records and provider presets "
+              "and suggest tested servers: pick one with the arrow keys and Enter. A "
+              "MediaWiki prefix (ssl://) may be typed too; the next step explains it.")
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._debounce: Timer | None = None
+        self._endpoints: list[Endpoint] = []
+
+    def compose_body(self) -> ComposeResult:
+        yield Input(placeholder=_("smtp.example.org or you@example.org"), id="host",
+                    validators=[FieldValidator(_check_query)], valid_empty=False)
+        yield Button(_("Suggest servers for this domain"), id="discover", compact=True)
+        yield OptionList(id="suggestions", classes="-hidden")
+        yield Static("", id="notes", markup=False)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        host = self.query_one("#host", Input)
+        settings = self.state.settings
+        if settings is not None:
+            host.value = _PREFIX_TEXT.get(settings.security, "") + settings.host
+        elif self.state.address:
+            host.value = self.state.address
+        host.focus()
+        if self.state.notes:
+            self.query_one("#notes", Static).update("\n".join(self.state.notes))
+
+    @on(Input.Changed, "#host")
+    def host_edited(self, event: Input.Changed) -> None:
+        self.workers.cancel_group(self, "dns")
+        self.query_one(CheckList).clear()
+        if self._debounce is not None:
+            self._debounce.stop()
+        if event.validation_result is not None and not event.validation_result.is_valid:
+            self.set_hint(event.validation_result.failure_descriptions[0])
+            return
+        self.set_hint("")
+        self._debounce = self.set_timer(_DEBOUNCE, self._look_up)
+
+    def _look_up(self) -> None:
+        text = self.query_one("#host", Input).value.strip()
+        if "@" in text:
+            self._discover(text)
+            return
+        try:
+            host, _security = parse_host(text)
+        except SettingsError:
+            return
+        self.query_one(CheckList).plan(["dns"])
+        self._resolve(host)
+
+    @on(Button.Pressed, "#discover")
+    def discover_pressed(self) -> None:
+        text = self.query_one("#host", Input).value.strip()
+        try:
+            query = text if "@" in text else parse_host(text)[0]
+        except SettingsError as exc:
+            self.set_hint(exc.message)
+            return
+        self._discover(query)
+
+    @work(exclusive=True, group="dns", exit_on_error=False, description="DNS look-up")
+    async def _resolve(self, host: str) -> None:
+        self.query_one(CheckList).update_step("dns", None)
+        found: AddressResult = await self.services.resolve(host, lifetime=self.state.timeout)
+        if self.query_one("#host", Input).value.strip().lower().removeprefix(
+                "ssl://").removeprefix("tls://") != host:
+            return  # typed on meanwhile
+        self.query_one(CheckList).update_step("dns", _dns_step(host, found))
+
+    @work(exclusive=True, group="dns", exit_on_error=False, description="Server discovery")
+    async def _discover(self, query: str) -> None:
+        checks = self.query_one(CheckList)
+        checks.plan(["discover"])
+        checks.update_step("discover", None)
+        self.set_hint(_("Looking for servers…"))
+        report = await self.services.discover(query, timeout=self.state.timeout)
+        result = DiscoveryResult.from_report(report)
+        checks.show_steps(report.steps)
+        self._endpoints = [e for e in result.endpoints if e.recommendable]
+        suggestions = self.query_one("#suggestions", OptionList)
+        suggestions.clear_options()
+        suggestions.add_options([Option(_endpoint_label(e)) for e in self._endpoints])
+        suggestions.set_class(not self._endpoints, "-hidden")
+        if "@" in query:
+            self.state.address = query
+        if self._endpoints:
+            suggestions.highlighted = 0
+            suggestions.focus()
+            self.set_hint(_("Pick a server with Enter, or type your own."))
+        else:
+            self.set_hint(_("No server found: type the host your provider gave you."))
+
+    @on(OptionList.OptionSelected, "#suggestions")
+    def use_suggestion(self, event: OptionList.OptionSelected) -> None:
+        endpoint = self._endpoints[event.option_index]
+        settings = endpoint.to_settings(auth=False, timeout=self.state.timeout,
+                                        ca_file=self.state.ca_file)
+        self._adopt(settings)
+        self.state.notes = endpoint.notes
+        self.query_one("#host", Input).value = endpoint.host
+        self.go_next()
+
+    def proceed(self) -> None:
+        text = self.query_one("#host", Input).value.strip()
+        if "@" in text:
+            if self._endpoints:
+                self.query_one("#suggestions", OptionList).focus()
+                self.set_hint(_("Pick one of the suggested servers, or type a host name."))
+            else:
+                self._discover(text)
+            return
+        try:
+            host, security = parse_host(text)
+        except SettingsError as exc:
+            self.set_hint(exc.message)
+            self.query_one("#host", Input).focus()
+            return
+        current = self.state.settings
+        if current is not None and current.host == host:
+            if security is not None and current.security is not security:
+                self._adopt(current.replace(security=security))
+        else:
+            self._adopt(Settings(host=host, security=security or Security.STARTTLS,
+                                 port=465 if security is Security.TLS else 587, auth=False,
+                                 timeout=self.state.timeout, ca_file=self.state.ca_file))
+            self.state.notes = ()
+        self.go_next()
+
+    @on(Input.Submitted, "#host")
+    def host_submitted(self) -> None:
+        self.proceed()
+
+    def _adopt(self, settings: Settings) -> None:
+        """New host (or prefix): later steps' results no longer apply."""
+        previous = self.state.settings
+        if previous is not None:
+            settings = settings.replace(
+                auth=previous.auth, username=previous.username, sender=previous.sender,
+                emergency_contact=previous.emergency_contact, id_host=previous.id_host,
+                helo_name=previous.helo_name)
+        self.state.settings = settings
+        self.state.clear_after("host")
+
+
+def _dns_step(host: str, found: AddressResult) -> Step:
+    if found.addresses:
+        return Step("dns", Status.OK, _("{host} has the address {addresses}.").format(
+            host=host, addresses=", ".join(found.addresses[:3])))
+    code = {"nxdomain": "dns-nxdomain", "timeout": "dns-timeout"}.get(
+        str(found.outcome), "dns-no-address")
+    return Step("dns", Status.FAIL, _("{host} does not resolve.").format(host=host),
+                (found.error,) if found.error else (),
+                diagnose(code, host=host, suggestion=""))
+
+
+def _endpoint_label(endpoint: Endpoint) -> str:
+    prefix = "ssl://" if endpoint.security is Security.TLS else ""
+    label = f"{prefix}{endpoint.host}:{endpoint.port}"
+    if endpoint.provider:
+        label += f"  ({endpoint.provider})"
+    if endpoint.notes:
+        label += "\n  " + endpoint.notes[0]
+    return label

@@ -1,0 +1,259 @@
+"""Review & write: target, where the password lives, a preview, then write on confirmation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.syntax import Syntax
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
+
+from wizard.files import atomic_write
+from wizard.i18n import N_, _
+from wizard.localsettings import LocalSettingsError, patch_localsettings
+from wizard.render import (
+    PasswordMode,
+    Rendered,
+    RenderError,
+    RenderOptions,
+    Target,
+    php_file,
+    render,
+)
+from wizard.ui.modals import ConfirmModal
+from wizard.ui.steps.base import StepScreen
+
+__all__ = ["MASK", "ReviewScreen"]
+
+MASK = "********"
+"""Stands for the password in the preview, so it never reaches the screen."""
+
+_TARGETS: list[tuple[Target, str]] = [
+    (Target.MEDIAWIKI, "MediaWiki"), (Target.DJANGO, "Django"),
+    (Target.SMTPLIB, "smtplib"), (Target.MOINMOIN, "MoinMoin"),
+]
+_MODES: list[tuple[PasswordMode, str]] = [
+    (PasswordMode.ENV, N_("environment variable")),
+    (PasswordMode.FILE, N_("secrets file")),
+    (PasswordMode.INLINE, N_("in the snippet")),
+    (PasswordMode.KEYRING, N_("keyring (Python)")),
+]
+
+
+class ReviewScreen(StepScreen):
+    STEP_ID = "review"
+    STEP_TITLE = N_("Review & write")
+    INTRO = N_("Choose the software and where it reads the password; nothing is written "
+               "until you confirm.")
+    HELP = N_("The preview shows the snippet with the password masked. “Write file” saves "
+              "it (and a secrets file, mode 0600, if chosen); “Patch LocalSettings.php” "
+              "replaces only the wizard's block, after a timestamped backup; “Copy” puts "
+              "it on the clipboard through the terminal (OSC 52, works over SSH). Each "
+              "write asks first. Finish leaves the wizard.")
+
+    def compose_body(self) -> ComposeResult:
+        with RadioSet(id="target", classes="row"):
+            for target, label in _TARGETS:
+                yield RadioButton(label, id=f"target-{target}")
+        yield Label(_("The snippet reads the password from:"))
+        with RadioSet(id="password-mode", classes="row"):
+            for mode, label in _MODES:
+                yield RadioButton(_(label), id=f"mode-{mode}")
+        yield Static("", id="where", markup=False)
+        yield Static("", id="preview")
+        yield Input(id="path", placeholder=_("file to write"))
+        with Horizontal(id="actions"):
+            yield Button(_("Write file"), id="write", compact=True)
+            yield Button(_("Patch LocalSettings.php"), id="patch", compact=True,
+                         disabled=self.state.localsettings is None)
+            yield Button(_("Copy"), id="copy", compact=True)
+        yield Static("", id="written", markup=False)
+        yield Static("", id="summary", markup=False)
+
+    def next_label(self) -> str:
+        return _("Finish")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one(f"#target-{self.state.target}", RadioButton).value = True
+        self.query_one(f"#mode-{self.state.password_mode}", RadioButton).value = True
+        self._show_summary()
+        self._refresh()
+        self.query_one("#target", RadioSet).focus()
+
+    @on(RadioSet.Changed, "#target")
+    def target_changed(self, event: RadioSet.Changed) -> None:
+        target = _TARGETS[event.index][0]
+        if target is not self.state.target:
+            self.state.target = target
+            self.query_one("#path", Input).value = ""
+        self._refresh()
+
+    @on(RadioSet.Changed, "#password-mode")
+    def mode_changed(self, event: RadioSet.Changed) -> None:
+        self.state.password_mode = _MODES[event.index][0]
+        self._refresh()
+
+    @on(Input.Changed, "#path")
+    def path_changed(self) -> None:
+        self._refresh(keep_path=True)
+
+    def _options(self, *, masked: bool) -> RenderOptions:
+        password = self.state.password
+        folder = self._path().parent
+        secrets = folder / ("smtp_password.php" if self.state.target is Target.MEDIAWIKI
+                            else "smtp_password")
+        return RenderOptions(password_mode=self.state.password_mode,
+                             password=MASK if masked and password else password,
+                             secrets_path=str(secrets))
+
+    def _snippet(self, *, masked: bool) -> Rendered:
+        settings = self.state.settings
+        assert settings is not None
+        return render(settings, self.state.target, self._options(masked=masked))
+
+    def _path(self) -> Path:
+        text = self.query_one("#path", Input).value.strip()
+        return Path(text).expanduser().absolute() if text else Path.cwd() / (
+            "smtp_settings.php" if self.state.target is Target.MEDIAWIKI else "smtp_settings.py")
+
+    def _refresh(self, *, keep_path: bool = False) -> None:
+        where = self.query_one("#where", Static)
+        stored = self.state.stored_in
+        lines = [_("Keyring: {where}.").format(where=stored.description) if stored else
+                 _("Keyring: the password was not stored.")]
+        try:
+            preview = self._snippet(masked=True)
+        except RenderError as exc:
+            where.update("\n".join([*lines, f"✗ {exc.message}"]))
+            self.query_one("#preview", Static).update("")
+            self._enable_writes(False)
+            return
+        if preview.secrets_file is not None:
+            lines.append(_("Secrets file (mode 0600): {path}").format(
+                path=preview.secrets_file[0]))
+        where.update("\n".join(lines))
+        self.query_one("#preview", Static).update(Syntax(
+            preview.snippet, preview.language, theme="ansi_dark", word_wrap=True))
+        if not keep_path and not self.query_one("#path", Input).value:
+            with self.prevent(Input.Changed):
+                self.query_one("#path", Input).value = str(Path.cwd() / preview.filename)
+        self._enable_writes(True)
+
+    def _enable_writes(self, enabled: bool) -> None:
+        self.query_one("#write", Button).disabled = not enabled
+        self.query_one("#copy", Button).disabled = not enabled
+        self.query_one("#patch", Button).disabled = not enabled or (
+            self.state.localsettings is None or self.state.target is not Target.MEDIAWIKI)
+
+    def _show_summary(self) -> None:
+        rows = self.state.summary()
+        text = [_("Checks:")] + [f"{status.mark} {step:<10} {summary}"
+                                 for step, status, summary in rows]
+        if not rows:
+            text.append(_("- no live check ran"))
+        self.query_one("#summary", Static).update("\n".join(text))
+
+    # -- writing (only after a confirmation) ----------------------------------------------
+
+    @on(Button.Pressed, "#write")
+    def write_file(self) -> None:
+        try:
+            rendered = self._snippet(masked=False)
+        except RenderError as exc:
+            self.set_hint(exc.message)
+            return
+        path = self._path()
+        files = [str(path)] + ([rendered.secrets_file[0]] if rendered.secrets_file else [])
+        verb = _("Replace") if path.exists() else _("Write")
+        question = _("{verb} {files}?").format(verb=verb, files=_(" and ").join(files))
+
+        def confirmed(yes: bool | None) -> None:
+            if not yes:
+                self.set_hint(_("Nothing was written."))
+                return
+            content = php_file(rendered.snippet) if rendered.language == "php" else \
+                rendered.snippet
+            inline = self.state.password_mode is PasswordMode.INLINE
+            try:
+                self._write_secrets(rendered)
+                atomic_write(path, content, mode=0o600 if inline else None)
+            except OSError as exc:
+                self.set_hint(_("Could not write {path}: {error}").format(
+                    path=exc.filename or path, error=exc.strerror or exc))
+                return
+            self._written(str(path), _("Written: {path}").format(path=path))
+
+        self.app.push_screen(ConfirmModal(question), confirmed)
+
+    @on(Button.Pressed, "#patch")
+    def patch_localsettings(self) -> None:
+        path = self.state.localsettings
+        assert path is not None
+        try:
+            rendered = self._snippet(masked=False)
+        except RenderError as exc:
+            self.set_hint(exc.message)
+            return
+        question = _("Patch {path}? A timestamped backup is made first and only the "
+                     "wizard's $wgSMTP block changes.").format(path=path)
+
+        def confirmed(yes: bool | None) -> None:
+            if not yes:
+                self.set_hint(_("Nothing was written."))
+                return
+            try:
+                self._write_secrets(rendered)
+                result = patch_localsettings(path, rendered.snippet,
+                                             expected=self.state.localsettings_raw)
+            except LocalSettingsError as exc:
+                self.set_hint(str(exc))
+                return
+            except OSError as exc:
+                self.set_hint(_("Could not write {path}: {error}").format(
+                    path=exc.filename, error=exc.strerror or exc))
+                return
+            self.state.localsettings_raw = path.read_bytes()
+            text = _("Patched: {path} (backup: {backup})").format(
+                path=path, backup=result.backup) if result.changed else _(
+                "{path} already holds this block; nothing changed.").format(path=path)
+            self._written(str(path), "\n".join([text, *result.warnings]))
+
+        self.app.push_screen(ConfirmModal(question), confirmed)
+
+    def _write_secrets(self, rendered: Rendered) -> None:
+        if rendered.secrets_file is not None:
+            secrets_path, content = rendered.secrets_file
+            atomic_write(Path(secrets_path), content, mode=0o600)
+            self.state.written.append(secrets_path)
+
+    def _written(self, path: str, text: str) -> None:
+        self.state.written.append(path)
+        self.query_one("#written", Static).update(f"✓ {text}")
+        self.set_hint(_("Done. Press Finish to leave."))
+
+    @on(Button.Pressed, "#copy")
+    def copy_snippet(self) -> None:
+        try:
+            rendered = self._snippet(masked=False)
+        except RenderError as exc:
+            self.set_hint(exc.message)
+            return
+        self.app.copy_to_clipboard(rendered.snippet)
+        self.set_hint(_("Copied to the clipboard (through the terminal)."))
+
+    def proceed(self) -> None:
+        if self.state.written:
+            self.go_next()
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.go_next()
+
+        self.app.push_screen(ConfirmModal(_("Nothing was written. Leave anyway?")),
+                             confirmed)
+
+
