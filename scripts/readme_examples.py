@@ -8,7 +8,6 @@ own local server (the one `--demo` uses), with a throw-away CA.
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 import tempfile
