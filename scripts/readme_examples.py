@@ -19,6 +19,20 @@ sys.path.insert(0, str(ROOT))
 from tests.dns_server import DnsServer  # noqa: E402
 from wizard.localserver import ServerOptions, SmtpServer, make_certs  # noqa: E402
 
+WIKI = """<?php
+$wgSitename = "Example Wiki";
+$wgServer = "https://wiki.example.org";
+set_include_path(__DIR__ . "/lib");
+$wgEnableEmail = true;
+$wgSMTP = [
+    'host' => 'localhost',
+    'port' => {port},
+    'auth' => true,
+    'username' => 'wiki@example.org',
+    'password' => 's3cret',
+];
+"""
+
 
 def run(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> None:
     shown = " ".join(args)
@@ -35,6 +49,11 @@ def main() -> None:
         good = SmtpServer(ServerOptions(mode="starttls"), certs).start()
         tls = SmtpServer(ServerOptions(mode="implicit"), certs).start()
         expired = SmtpServer(ServerOptions(mode="starttls", cert="expired"), certs).start()
+        picky = SmtpServer(ServerOptions(mode="starttls", reject_senders={
+            "apache@wiki.example.org"}), certs).start()
+        wiki = Path(tmp) / "wiki"
+        wiki.mkdir()
+        (wiki / "LocalSettings.php").write_text(WIKI.format(port=picky.port))
         dns = DnsServer({
             "_submissions._tcp.example.org": {"SRV": [f"0 1 {tls.port} mail.example.org."]},
             "_submission._tcp.example.org": {"SRV": [f"0 1 {good.port} mail.example.org."]},
@@ -52,11 +71,12 @@ def main() -> None:
                 stdin="wrong")
             run("discover", "alice@example.org", "--nameserver", f"127.0.0.1:{dns.port}",
                 "--timeout", "3")
+            run("doctor", str(wiki), *ca)
             run("render", "ssl://smtp.example.org", "--user", "wiki@example.org",
                 "--password-mode", "env", "--sender", "wiki@example.org",
                 "--id-host", "wiki.example.org")
         finally:
-            for server in (good, tls, expired):
+            for server in (good, tls, expired, picky):
                 server.stop()
             dns.stop()
 

@@ -96,3 +96,34 @@ def test_discover_via_a_given_nameserver(smtp_server: Callable[..., SmtpServer],
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"Recommended: ssl://mail.example.test port {implicit.port}" in result.stdout
     assert f"--port {implicit.port} --user alice@example.test" in result.stdout
+
+
+def test_doctor_reports_by_area_and_exits_1(tmp_path: Path, ca_file: Path,
+                                            smtp_server: Callable[..., SmtpServer]) -> None:
+    server = smtp_server(mode="starttls", reject_senders={"apache@wiki.example.org"})
+    (tmp_path / "LocalSettings.php").write_text(f"""<?php
+$wgServer = "https://wiki.example.org";
+set_include_path("/opt/lib");
+$wgSMTP = [ 'host' => '127.0.0.1', 'port' => {server.port}, 'auth' => true,
+    'username' => '{USER}', 'password' => '{PASSWORD}', 'timeout' => 5 ];
+""")
+    result = cli("doctor", str(tmp_path), "--ca-file", str(ca_file))
+    assert result.returncode == 1, result.stdout + result.stderr
+    out = result.stdout
+    assert out.index("LocalSettings.php:") < out.index("PHP:") < out.index("This machine:") \
+        < out.index("The mail server, live:")
+    assert "[sender-rejected]" in out and "[contact-unset]" in out
+    assert PASSWORD not in out
+    data = json.loads(cli("doctor", str(tmp_path), "--ca-file", str(ca_file), "--json").stdout)
+    assert data["command"] == "doctor" and data["status"] == "fail"
+    assert {step["id"].split(".")[0] for step in data["steps"]} == {"wiki", "php", "system",
+                                                                   "smtp"}
+    offline = cli("doctor", str(tmp_path), "--offline")
+    assert "Not run: live checks are off." in offline.stdout
+    assert "[sender-rejected]" not in offline.stdout
+
+
+def test_doctor_without_a_wiki_says_where_it_looked(tmp_path: Path) -> None:
+    result = cli("doctor", str(tmp_path / "nowhere"), "--offline")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "[localsettings-not-found]" in result.stdout

@@ -141,6 +141,24 @@ def _parser() -> argparse.ArgumentParser:
     rotate.add_argument("--no-keyring", action="store_true",
                         help=_("do not store the new password in the keyring"))
 
+    doctor = commands.add_parser("doctor", help=_("why does my wiki not send mail?"),
+                                 allow_abbrev=False,
+                                 description=_("Check LocalSettings.php, PHP, this machine "
+                                               "and the live mail server, and say what to "
+                                               "fix."))
+    doctor.add_argument("localsettings", nargs="?", metavar="PATH",
+                        help=_("LocalSettings.php or the wiki folder (default: look for it)"))
+    _password_arguments(doctor)
+    doctor.add_argument("--php", default="php", help=_("the PHP program to examine"))
+    doctor.add_argument("--offline", action="store_true",
+                        help=_("skip the live check of the mail server"))
+    doctor.add_argument("--ca-file", help=_("also trust the CA certificates in this file"))
+    doctor.add_argument("--no-keyring", action="store_true",
+                        help=_("do not look for the password in the keyring"))
+    doctor.add_argument("--rcpt", default="", help=_("also try RCPT TO this address"))
+    doctor.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    doctor.add_argument("-v", "--verbose", action="store_true", help=_("show the transcript"))
+
     discover = commands.add_parser("discover", help=_("find the SMTP server for an address"),
                                    description=_("Find and probe the SMTP servers for an "
                                                  "e-mail address or domain."))
@@ -358,6 +376,24 @@ async def _rotate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+async def _doctor(args: argparse.Namespace) -> int:
+    from wizard.doctor import run_doctor
+    from wizard.output import report_json, report_text
+
+    report = await run_doctor(
+        Path(args.localsettings) if args.localsettings else None, cwd=Path.cwd(),
+        php=args.php, password=read_password(args), use_keyring=not args.no_keyring,
+        live=not args.offline, ca_file=args.ca_file,
+        rcpt=check_email(args.rcpt, "rcpt", required=False) or None)
+    if args.json:
+        print(report_json(report))
+    else:
+        where = report.target.get("localsettings") or _("no LocalSettings.php")
+        print(report_text(report, verbose=args.verbose,
+                          title=_("smtp-wizard doctor: {where}").format(where=where)))
+    return report.exit_code
+
+
 def _run_tui(args: argparse.Namespace) -> int:
     # Textual is imported only here, so scripts using sub-commands never pay for it.
     from wizard.ui.app import run_wizard
@@ -369,6 +405,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], object]] = {
     "check": _check,
     "render": _render,
     "rotate": _rotate,
+    "doctor": _doctor,
     "discover": _discover,
 }
 

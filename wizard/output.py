@@ -8,33 +8,56 @@ from __future__ import annotations
 import json
 import textwrap
 
-from wizard.i18n import _
-from wizard.report import Report, Status
+from wizard.i18n import N_, _
+from wizard.report import Report, Status, Step
 
 __all__ = ["discovery_text", "report_json", "report_text"]
 
 _WIDTH = 78
 _ID_WIDTH = 10
+_MAX_ID_WIDTH = 17
 
 
-def _wrap(label: str, text: str) -> list[str]:
-    indent = " " * (4 + _ID_WIDTH + 1)
+def _wrap(indent: str, label: str, text: str) -> list[str]:
     return textwrap.wrap(text, _WIDTH, initial_indent=indent + label,
                          subsequent_indent=indent + " " * len(label)) or [indent + label]
 
 
+_AREA_TITLES = {
+    "wiki": N_("LocalSettings.php"),
+    "php": N_("PHP"),
+    "system": N_("This machine"),
+    "smtp": N_("The mail server, live"),
+}
+
+
+def _step_lines(step: Step, width: int, verbose: bool, label: str) -> list[str]:
+    indent = " " * (4 + width + 1)
+    lines = [f"  {step.status.mark} {label:<{width}} {step.summary}"]
+    if step.diagnosis is not None:
+        lines += _wrap(indent, _("cause: "), step.diagnosis.cause)
+        lines += _wrap(indent, _("fix:   "), step.diagnosis.fix)
+        lines.append(f"{indent}[{step.diagnosis.code}]")
+    if verbose or step.status is Status.FAIL:
+        lines += [indent + detail for detail in step.details if detail]
+    if verbose:
+        lines += ["      " + str(line) for line in step.transcript]
+    return lines
+
+
 def report_text(report: Report, *, verbose: bool = False, title: str = "") -> str:
+    """One line per step, the cause and fix under a problem; steps named "area.check"
+    (the doctor's) are grouped under a heading per area."""
     lines = [title] if title else []
-    for step in report.steps:
-        lines.append(f"  {step.status.mark} {step.id:<{_ID_WIDTH}} {step.summary}")
-        if step.diagnosis is not None:
-            lines += _wrap(_("cause: "), step.diagnosis.cause)
-            lines += _wrap(_("fix:   "), step.diagnosis.fix)
-            lines.append(" " * (4 + _ID_WIDTH + 1) + f"[{step.diagnosis.code}]")
-        if verbose or step.status is Status.FAIL:
-            lines += [" " * (4 + _ID_WIDTH + 1) + detail for detail in step.details if detail]
-        if verbose:
-            lines += ["      " + str(line) for line in step.transcript]
+    grouped = any("." in step.id for step in report.steps)
+    labels = [step.id.partition(".")[2] if grouped else step.id for step in report.steps]
+    width = min(max([_ID_WIDTH, *map(len, labels)]), _MAX_ID_WIDTH)
+    area = ""
+    for step, label in zip(report.steps, labels, strict=True):
+        if grouped and step.id.partition(".")[0] != area:
+            area = step.id.partition(".")[0]
+            lines.append(_(_AREA_TITLES.get(area, area)) + ":")
+        lines += _step_lines(step, width, verbose, label)
     counts = {status: sum(step.status is status for step in report.steps) for status in Status}
     verdict = {Status.OK: _("OK"), Status.WARN: _("OK, with warnings"),
                Status.FAIL: _("FAILED"), Status.SKIPPED: _("nothing checked")}[report.status]
