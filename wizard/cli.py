@@ -298,7 +298,7 @@ def _render(args: argparse.Namespace) -> int:
         moinmoin_version=args.moinmoin_version)
     rendered = render(settings, Target(args.target), options)
     if config is not None:
-        result, written = write_patch(rendered, config)
+        result, written = write_patch(rendered, config.path, expected=config.raw)
         for item in written:
             print(item.describe())
         if not result.changed:

@@ -15,7 +15,6 @@ from wizard.files import atomic_write, make_backup
 from wizard.i18n import _
 from wizard.localsettings import (
     PatchResult,
-    WikiConfig,
     managed_block,
     patch_localsettings,
     pear_mail_version,
@@ -98,15 +97,16 @@ def write_snippet(rendered: Rendered, path: Path, *, holds_password: bool,
     return written
 
 
-def write_patch(rendered: Rendered, config: WikiConfig, *, now: dt.datetime | None = None,
-                ) -> tuple[PatchResult, list[Written]]:
+def write_patch(rendered: Rendered, localsettings: Path, *, expected: bytes | None,
+                now: dt.datetime | None = None) -> tuple[PatchResult, list[Written]]:
     """Put the MediaWiki snippet into LocalSettings.php as the managed block.
 
     The secrets file (if any) is written first, so the patched file never requires a
-    file that is not there yet. `config.raw` guards against a file changed meanwhile.
+    file that is not there yet. `expected` (the bytes read earlier) guards against a
+    file changed meanwhile.
     """
     now = now or dt.datetime.now()
-    written = _secrets(rendered, now, like=config.path)
-    result = patch_localsettings(config.path, managed_block(rendered.snippet),
-                                 expected=config.raw, now=now)
+    written = _secrets(rendered, now, like=localsettings)
+    result = patch_localsettings(localsettings, managed_block(rendered.snippet),
+                                 expected=expected, now=now)
     return result, written

@@ -10,16 +10,15 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
-from wizard.files import atomic_write
+from wizard.configure import write_patch, write_snippet
 from wizard.i18n import N_, _
-from wizard.localsettings import LocalSettingsError, patch_localsettings
+from wizard.localsettings import LocalSettingsError
 from wizard.render import (
     PasswordMode,
     Rendered,
     RenderError,
     RenderOptions,
     Target,
-    php_file,
     render,
 )
 from wizard.ui.modals import ConfirmModal
@@ -34,10 +33,11 @@ _TARGETS: list[tuple[Target, str]] = [
     (Target.MEDIAWIKI, "MediaWiki"), (Target.DJANGO, "Django"),
     (Target.SMTPLIB, "smtplib"), (Target.MOINMOIN, "MoinMoin"),
 ]
+# Short labels: the four must fit one row of an 80-column terminal.
 _MODES: list[tuple[PasswordMode, str]] = [
-    (PasswordMode.ENV, N_("environment variable")),
+    (PasswordMode.ENV, N_("env variable")),
     (PasswordMode.FILE, N_("secrets file")),
-    (PasswordMode.INLINE, N_("in the snippet")),
+    (PasswordMode.INLINE, N_("inline")),
     (PasswordMode.KEYRING, N_("keyring (Python)")),
 ]
 
@@ -62,7 +62,6 @@ class ReviewScreen(StepScreen):
             for mode, label in _MODES:
                 yield RadioButton(_(label), id=f"mode-{mode}")
         yield Static("", id="where", markup=False)
-        yield Static("", id="preview")
         yield Input(id="path", placeholder=_("file to write"))
         with Horizontal(id="actions"):
             yield Button(_("Write file"), id="write", compact=True)
@@ -70,6 +69,7 @@ class ReviewScreen(StepScreen):
                          disabled=self.state.localsettings is None)
             yield Button(_("Copy"), id="copy", compact=True)
         yield Static("", id="written", markup=False)
+        yield Static("", id="preview")
         yield Static("", id="summary", markup=False)
 
     def next_label(self) -> str:
@@ -135,8 +135,10 @@ class ReviewScreen(StepScreen):
             lines.append(_("Secrets file (mode 0600): {path}").format(
                 path=preview.secrets_file[0]))
         where.update("\n".join(lines))
+        # Tabs expanded: Rich drops a leading tab when it wraps a line.
         self.query_one("#preview", Static).update(Syntax(
-            preview.snippet, preview.language, theme="ansi_dark", word_wrap=True))
+            preview.snippet.expandtabs(4), preview.language, theme="ansi_dark",
+            word_wrap=True))
         if not keep_path and not self.query_one("#path", Input).value:
             with self.prevent(Input.Changed):
                 self.query_one("#path", Input).value = str(Path.cwd() / preview.filename)
@@ -174,17 +176,15 @@ class ReviewScreen(StepScreen):
             if not yes:
                 self.set_hint(_("Nothing was written."))
                 return
-            content = php_file(rendered.snippet) if rendered.language == "php" else \
-                rendered.snippet
-            inline = self.state.password_mode is PasswordMode.INLINE
             try:
-                self._write_secrets(rendered)
-                atomic_write(path, content, mode=0o600 if inline else None)
+                written = write_snippet(rendered, path, holds_password=(
+                    self.state.password_mode is PasswordMode.INLINE))
             except OSError as exc:
                 self.set_hint(_("Could not write {path}: {error}").format(
                     path=exc.filename or path, error=exc.strerror or exc))
                 return
-            self._written(str(path), _("Written: {path}").format(path=path))
+            self._written([item.describe() for item in written],
+                          [str(item.path) for item in written])
 
         self.app.push_screen(ConfirmModal(question), confirmed)
 
@@ -205,11 +205,10 @@ class ReviewScreen(StepScreen):
                 self.set_hint(_("Nothing was written."))
                 return
             try:
-                self._write_secrets(rendered)
-                result = patch_localsettings(path, rendered.snippet,
-                                             expected=self.state.localsettings_raw)
+                result, written = write_patch(rendered, path,
+                                              expected=self.state.localsettings_raw)
             except LocalSettingsError as exc:
-                self.set_hint(str(exc))
+                self.set_hint(exc.message)
                 return
             except OSError as exc:
                 self.set_hint(_("Could not write {path}: {error}").format(
@@ -219,19 +218,14 @@ class ReviewScreen(StepScreen):
             text = _("Patched: {path} (backup: {backup})").format(
                 path=path, backup=result.backup) if result.changed else _(
                 "{path} already holds this block; nothing changed.").format(path=path)
-            self._written(str(path), "\n".join([text, *result.warnings]))
+            self._written([*(item.describe() for item in written), text, *result.warnings],
+                          [*(str(item.path) for item in written), str(path)])
 
         self.app.push_screen(ConfirmModal(question), confirmed)
 
-    def _write_secrets(self, rendered: Rendered) -> None:
-        if rendered.secrets_file is not None:
-            secrets_path, content = rendered.secrets_file
-            atomic_write(Path(secrets_path), content, mode=0o600)
-            self.state.written.append(secrets_path)
-
-    def _written(self, path: str, text: str) -> None:
-        self.state.written.append(path)
-        self.query_one("#written", Static).update(f"✓ {text}")
+    def _written(self, lines: list[str], paths: list[str]) -> None:
+        self.state.written.extend(paths)
+        self.query_one("#written", Static).update("\n".join(f"✓ {line}" for line in lines))
         self.set_hint(_("Done. Press Finish to leave."))
 
     @on(Button.Pressed, "#copy")
