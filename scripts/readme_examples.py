@@ -51,6 +51,8 @@ def main() -> None:
         expired = SmtpServer(ServerOptions(mode="starttls", cert="expired"), certs).start()
         picky = SmtpServer(ServerOptions(mode="starttls", reject_senders={
             "apache@wiki.example.org"}), certs).start()
+        rotating = SmtpServer(ServerOptions(mode="starttls", users={
+            "wiki@example.org": "n3w-Secret"}), certs).start()
         wiki = Path(tmp) / "wiki"
         wiki.mkdir()
         (wiki / "LocalSettings.php").write_text(WIKI.format(port=picky.port))
@@ -72,11 +74,14 @@ def main() -> None:
             run("discover", "alice@example.org", "--nameserver", f"127.0.0.1:{dns.port}",
                 "--timeout", "3")
             run("doctor", str(wiki), *ca)
+            (wiki / "LocalSettings.php").write_text(WIKI.format(port=rotating.port))
+            run("rotate", "--localsettings", str(wiki), "--password-stdin", "--no-keyring",
+                *ca, stdin="n3w-Secret")
             run("render", "ssl://smtp.example.org", "--user", "wiki@example.org",
                 "--password-mode", "env", "--sender", "wiki@example.org",
                 "--id-host", "wiki.example.org")
         finally:
-            for server in (good, tls, expired, picky):
+            for server in (good, tls, expired, picky, rotating):
                 server.stop()
             dns.stop()
 
