@@ -24,14 +24,15 @@ def render(settings: Settings, options: RenderOptions) -> Rendered:
     lines: list[str] = []
     secrets: tuple[str, str] | None = None
     password_expr = ""
+    password_note: str | None = None
     if settings.auth:
         password_expr, secrets = _password(options)
         if options.password_mode is PasswordMode.ENV:
-            lines += php_comment(_(
+            password_note = _(
                 "getenv() sees what the web server passes on (Apache: SetEnv; php-fpm: "
                 "env[{name}] in the pool). Mail sent by the job queue from cron or "
                 "maintenance scripts needs the variable there too.").format(
-                    name=options.env_var))
+                    name=options.env_var)
         if secrets is not None:
             lines += php_comment(_("The SMTP password lives in a separate file (mode 0600, "
                                    "readable only by the web server's account), so this "
@@ -53,13 +54,14 @@ def render(settings: Settings, options: RenderOptions) -> Rendered:
         lines.append("$wgUserEmailUseReplyTo = true;")
 
     lines.append("$wgSMTP = [")
-    lines += _entries(settings, options, password_expr)
+    lines += _entries(settings, options, password_expr, password_note)
     lines.append("];")
     return Rendered(Target.MEDIAWIKI, "\n".join(lines) + "\n", secrets, "php",
                     "smtp_settings.php")
 
 
-def _entries(settings: Settings, options: RenderOptions, password_expr: str) -> list[str]:
+def _entries(settings: Settings, options: RenderOptions, password_expr: str,
+             password_note: str | None) -> list[str]:
     out: list[str] = []
 
     def entry(key: str, value: str, comment: str | None = None) -> None:
@@ -84,7 +86,7 @@ def _entries(settings: Settings, options: RenderOptions, password_expr: str) -> 
     entry("auth", _auth_value(settings), _auth_note(settings))
     if settings.auth:
         entry("username", php_string(settings.username))
-        entry("password", password_expr)
+        entry("password", password_expr, password_note)
     starttls = _starttls_note(settings, options)
     if starttls is not None:
         out.extend(php_comment(starttls, _INDENT))

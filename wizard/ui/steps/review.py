@@ -7,7 +7,7 @@ from pathlib import Path
 from rich.syntax import Syntax
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
 from wizard.configure import write_patch, write_snippet
@@ -62,6 +62,8 @@ class ReviewScreen(StepScreen):
             for mode, label in _MODES:
                 yield RadioButton(_(label), id=f"mode-{mode}")
         yield Static("", id="where", markup=False)
+        with VerticalScroll(id="preview-box"):
+            yield Static("", id="preview")
         yield Input(id="path", placeholder=_("file to write"))
         with Horizontal(id="actions"):
             yield Button(_("Write file"), id="write", compact=True)
@@ -69,7 +71,6 @@ class ReviewScreen(StepScreen):
                          disabled=self.state.localsettings is None)
             yield Button(_("Copy"), id="copy", compact=True)
         yield Static("", id="written", markup=False)
-        yield Static("", id="preview")
         yield Static("", id="summary", markup=False)
 
     def next_label(self) -> str:
