@@ -21,12 +21,15 @@ from wizard.ui.steps import (
     CredentialsScreen,
     DoctorScreen,
     HostScreen,
+    NewPasswordScreen,
     PortScreen,
     ProtocolScreen,
     ReviewScreen,
+    RotateScreen,
     SenderScreen,
     StartScreen,
     StepScreen,
+    WikiScreen,
 )
 
 __all__ = ["WizardApp", "make_app", "run_wizard"]
@@ -36,8 +39,8 @@ EXIT_DONE, EXIT_QUIT = 0, 1
 _FLOWS: dict[Mode, tuple[type[StepScreen], ...]] = {
     Mode.NEW: (StartScreen, HostScreen, ProtocolScreen, PortScreen, CredentialsScreen,
                SenderScreen, ReviewScreen),
-    Mode.ROTATE: (StartScreen, HostScreen, ProtocolScreen, PortScreen, CredentialsScreen,
-                  ReviewScreen),
+    # Rotation changes only the password's text: no Review, which rewrites all of $wgSMTP.
+    Mode.ROTATE: (StartScreen, WikiScreen, NewPasswordScreen, RotateScreen),
     Mode.DOCTOR: (StartScreen, DoctorScreen, HostScreen, ProtocolScreen, PortScreen,
                   CredentialsScreen, SenderScreen, ReviewScreen),
 }

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from wizard.i18n import _
 from wizard.localsettings import (
     LocalSettingsError,
     find_localsettings,
     read_localsettings,
     to_settings,
 )
+from wizard.settings import SettingsError
 from wizard.ui.state import Mode, WizardState
 
-__all__ = ["load_localsettings"]
+__all__ = ["check_localsettings_path", "load_localsettings", "switch_localsettings"]
 
 
 def load_localsettings(state: WizardState, given: Path | None, cwd: Path) -> str:
@@ -31,14 +33,44 @@ def load_localsettings(state: WizardState, given: Path | None, cwd: Path) -> str
         return str(exc) if given is not None else ""
     state.localsettings = path
     state.localsettings_raw = config.raw
+    state.wiki = config
     for key, value in (("sender", config.password_sender),
                        ("emergency_contact", config.emergency_contact)):
         if isinstance(value, str) and value:
             state.prefill[key] = value
     if found is not None:
         settings, password = found
-        state.settings = settings.replace(timeout=state.timeout)
+        # The wizard's own deadline and CA bundle (tests, the demo) apply to its checks.
+        state.settings = settings.replace(timeout=state.timeout,
+                                          ca_file=state.ca_file or settings.ca_file)
         # Rotating means typing the new password, so the old one is not offered.
         state.password = None if state.mode is Mode.ROTATE else password
         state.prefill["username"] = settings.username
     return ""
+
+
+def switch_localsettings(state: WizardState, path: Path) -> str:
+    """Read another LocalSettings.php typed in the wizard, forgetting the previous one's
+    values and every check made with them; returns an error text, or ""."""
+    state.localsettings = state.localsettings_raw = state.wiki = state.doctor = None
+    state.settings = state.password = None
+    state.prefill.clear()
+    state.notes = ()
+    state.clear_after("start")
+    return load_localsettings(state, path, Path.cwd())
+
+
+def check_localsettings_path(text: str) -> Path:
+    """The LocalSettings.php that a typed file or wiki folder names.
+
+    Raises SettingsError with the reason, so the path Input can say what is wrong.
+    """
+    if not text.strip():
+        raise SettingsError("localsettings", _("Type the path of LocalSettings.php or of "
+                                               "the wiki's folder."))
+    try:
+        path = find_localsettings(Path(text.strip()).expanduser(), Path.cwd())
+    except LocalSettingsError as exc:
+        raise SettingsError("localsettings", exc.message) from None
+    assert path is not None  # a given path either names a file or raises
+    return path

@@ -24,6 +24,7 @@ from wizard.settings import DEFAULT_TIMEOUT, Settings
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
 
+    from wizard.localsettings import WikiConfig
     from wizard.secrets import BackendInfo
 
 __all__ = [
@@ -121,6 +122,12 @@ class WizardState:
     """The bytes read from it: a patch is refused if the file changed since."""
     prefill: dict[str, object] = field(default_factory=dict)
     """Values read from LocalSettings.php, as found there."""
+    wiki: WikiConfig | None = field(default=None, repr=False)
+    """LocalSettings.php as read (rotation replaces its password literal); it may hold
+    the old password, hence no repr."""
+    doctor: Report | None = None
+    """The doctor's report on `localsettings`, kept apart from `results` so Review
+    lists only the checks of the fixed settings."""
     demo: DemoAccount | None = None
     written: list[str] = field(default_factory=list)
     """Files written or patched, for the summary; empty means nothing was written."""

@@ -9,6 +9,7 @@ from wizard.ui.steps.host import HostScreen
 from wizard.ui.steps.port import PortScreen
 from wizard.ui.steps.protocol import ProtocolScreen
 from wizard.ui.steps.review import ReviewScreen
+from wizard.ui.steps.rotate import NewPasswordScreen, RotateScreen, WikiScreen
 from wizard.ui.steps.sender import SenderScreen
 from wizard.ui.steps.start import StartScreen
 
@@ -16,10 +17,13 @@ __all__ = [
     "CredentialsScreen",
     "DoctorScreen",
     "HostScreen",
+    "NewPasswordScreen",
     "PortScreen",
     "ProtocolScreen",
     "ReviewScreen",
+    "RotateScreen",
     "SenderScreen",
     "StartScreen",
     "StepScreen",
+    "WikiScreen",
 ]

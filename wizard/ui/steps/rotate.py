@@ -1,0 +1,346 @@
+"""Rotate the SMTP password: which wiki, the new password tested, then the one change.
+
+Rotation never rewrites `$wgSMTP`: `wizard.rotate.rotate_password` tests the new password
+again, replaces exactly the old literal (after a backup) and stores the new one in the
+keyring, and only after the user confirms.
+"""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.message import Message
+from textual.widgets import Button, Checkbox, Input, Static
+from textual.worker import get_current_worker
+
+from wizard.i18n import N_, _
+from wizard.localsettings import LintOutcome, LocalSettingsError, PasswordKind
+from wizard.report import Report, Status
+from wizard.rotate import RotateResult, rotate_password
+from wizard.secrets import BackendInfo, backend_info
+from wizard.settings import Settings
+from wizard.ui.modals import ConfirmModal
+from wizard.ui.prefill import check_localsettings_path, switch_localsettings
+from wizard.ui.steps.base import StepScreen
+from wizard.ui.steps.credentials import CredentialsScreen
+from wizard.ui.steps.doctor import localsettings_input
+from wizard.ui.widgets import CheckList
+
+__all__ = ["NewPasswordScreen", "RotateScreen", "WikiScreen"]
+
+
+class WikiScreen(StepScreen):
+    """Which wiki's password changes: LocalSettings.php must be loaded to rotate."""
+
+    STEP_ID = "wiki"
+    STEP_TITLE = N_("Which wiki")
+    INTRO = N_("The wiki whose SMTP password changes. Its LocalSettings.php names the "
+               "server and the user; only the password in it is replaced, nothing else.")
+    HELP = N_("Type the path of LocalSettings.php (or of the wiki's folder) and press "
+              "Enter. The file is read, not run. The next step tests the new password "
+              "live; the last one shows where the wiki keeps the password and changes it "
+              "only after you confirm.")
+
+    def compose_body(self) -> ComposeResult:
+        yield localsettings_input()
+        yield Static("", id="found", markup=False)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        field = self.query_one("#localsettings", Input)
+        if self.state.localsettings is not None:
+            with self.prevent(Input.Changed):
+                field.value = str(self.state.localsettings)
+        self._show_found()
+        field.focus()
+
+    @on(Input.Changed, "#localsettings")
+    def path_edited(self, event: Input.Changed) -> None:
+        result = event.validation_result
+        self.set_hint(result.failure_descriptions[0]
+                      if result is not None and not result.is_valid else "")
+
+    @on(Input.Submitted, "#localsettings")
+    def path_submitted(self) -> None:
+        self.proceed()
+
+    def proceed(self) -> None:
+        field = self.query_one("#localsettings", Input)
+        result = field.validate(field.value)
+        if result is not None and not result.is_valid:
+            self.set_hint(result.failure_descriptions[0])
+            return
+        path = check_localsettings_path(field.value)
+        if path != self.state.localsettings or self.state.wiki is None:
+            error = switch_localsettings(self.state, path)
+            self._show_found()
+            if error:
+                self.set_hint(error)
+                return
+        problem = self._problem()
+        if problem:
+            self.set_hint(problem)
+            return
+        if "credentials" not in self.state.results:
+            # Not tested yet: the password field is for the new one, never the old.
+            self.state.password = None
+        self.go_next()
+
+    def _problem(self) -> str:
+        """Why this wiki's password cannot be rotated; "" when it can."""
+        settings = self.state.settings
+        if settings is None:
+            return _("{path} does not send through SMTP ($wgSMTP is not set): choose "
+                     "“Set up outgoing mail” on the first step.").format(
+                         path=self.state.localsettings)
+        if not settings.auth:
+            return _("{path} sends without a login: there is no password to change."
+                     ).format(path=self.state.localsettings)
+        return ""
+
+    def _show_found(self) -> None:
+        settings = self.state.settings
+        text = "" if self.state.wiki is None or settings is None else _(
+            "The wiki sends through {host}, port {port}, as {user}.").format(
+                host=settings.mediawiki_host, port=settings.port,
+                user=settings.username or "-")
+        self.query_one("#found", Static).update(text)
+
+
+class NewPasswordScreen(CredentialsScreen):
+    """The Credentials step for rotation: the new password is tested, never stored here.
+
+    Storing waits for the confirmation on `RotateScreen`, and a password that fails
+    does not go on.
+    """
+
+    STEP_TITLE = N_("New password")
+    INTRO = N_("The new SMTP password, as the provider now has it. Next logs in with it "
+               "live; nothing is changed until you confirm on the next step.")
+    HELP = N_("The password is typed masked; ctrl+r reveals it. Next logs in to the server "
+              "exactly as MediaWiki would (same TLS, same AUTH mechanism). Only a password "
+              "that logs in goes on to the last step, where the wiki's copy and the "
+              "keyring are changed after you confirm.")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        # Rotation is about a login: switching it off is not a choice here.
+        auth = self.query_one("#auth", Checkbox)
+        auth.value = True
+        auth.display = False
+
+    def check_finished(self, report: Report) -> None:
+        super().check_finished(report)
+        if not self._logged_in(report):
+            self.set_hint(_("The new password did not log in; nothing will be changed. "
+                            "Correct it, or press Esc to go back."))
+
+    def _store(self, settings: Settings, password: str) -> None:  # type: ignore[override]
+        """Called by Credentials once the login works: here nothing is stored yet."""
+        self.set_hint(_("The new password works. Press Next; nothing changes before you "
+                        "confirm."))
+
+    def proceed(self) -> None:
+        report = self.state.results.get(self.STEP_ID)
+        if report is not None and self._key() == self.check_key and \
+                not self._logged_in(report):
+            self.set_hint(_("The new password did not log in; nothing will be changed. "
+                            "Correct it, or press Esc to go back."))
+            return
+        super().proceed()
+
+    @staticmethod
+    def _logged_in(report: Report) -> bool:
+        auth = report.step("auth")
+        return auth is not None and auth.status is Status.OK
+
+
+class KeyringDescribed(Message):
+    """Which keyring would hold the new password (found in a thread: D-Bus may block)."""
+
+    def __init__(self, info: BackendInfo) -> None:
+        super().__init__()
+        self.info = info
+
+
+class RotateFinished(Message):
+    def __init__(self, result: RotateResult) -> None:
+        super().__init__()
+        self.result = result
+
+
+class RotateStopped(Message):
+    """The new password works but the wiki's file could not be changed; `reason` says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+
+class RotateScreen(StepScreen):
+    """Where the wiki keeps the password; on confirmation, the change itself."""
+
+    STEP_ID = "rotate"
+    STEP_TITLE = N_("Change the password")
+    INTRO = N_("Where the wiki keeps its SMTP password and what will change. Next asks "
+               "first; then the new password is tested once more, the old one replaced "
+               "where it is written (after a backup) and the keyring updated.")
+    HELP = N_("Only the password's text changes: every other byte of the file stays, a "
+              "timestamped backup is made first and PHP checks the syntax. A password "
+              "read from an environment variable cannot be changed by the wizard: it says "
+              "where to set it. If the new password no longer logs in, nothing changes.")
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._keyring: BackendInfo | None = None
+        self._done = False
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("", id="where", markup=False)
+        yield Static("", id="keyring", markup=False)
+        yield Static("", id="outcome", markup=False)
+
+    def next_label(self) -> str:
+        return _("Change")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#where", Static).update(self._where())
+        self.query_one("#keyring", Static).update(_("Keyring: looking…"))
+        self._describe_keyring()
+        self.set_hint(_("Press Next to change the password; it asks first."))
+
+    def _where(self) -> str:
+        wiki, settings = self.state.wiki, self.state.settings
+        assert wiki is not None and settings is not None
+        lines = [_("Wiki: {path}").format(path=wiki.path),
+                 _("Server: {host}, port {port}, user {user}").format(
+                     host=settings.mediawiki_host, port=settings.port,
+                     user=settings.username)]
+        source = wiki.smtp.password if wiki.smtp is not None else None
+        if source is None:
+            lines.append(_("LocalSettings.php holds no password for $wgSMTP: only the "
+                           "keyring is updated."))
+        elif source.kind is PasswordKind.INLINE:
+            lines.append(_("The password is written in LocalSettings.php, line {line}: "
+                           "that text is replaced, after a backup of the file.").format(
+                               line=source.line))
+        elif source.kind is PasswordKind.FILE:
+            lines.append(_("The password is written in {path}, line {line}, a file "
+                           "LocalSettings.php requires: that text is replaced there, after "
+                           "a backup.").format(path=source.path, line=source.line))
+        elif source.kind is PasswordKind.ENV:
+            lines.append(_("The wiki reads the password from the environment variable "
+                           "{name}: the wizard cannot change it, and says where to set it "
+                           "once the new password is tested.").format(name=source.name))
+        else:
+            lines.append(_("{path}, line {line}, computes the password in a way the wizard "
+                           "cannot follow: change it there by hand.").format(
+                               path=source.path, line=source.line))
+        return "\n".join(lines)
+
+    # -- the keyring (backend_info may block on D-Bus: a thread worker) ---------------------
+
+    @work(thread=True, exclusive=True, group="keyring", exit_on_error=False,
+          description="Looking at the keyring")
+    def _describe_keyring(self) -> None:
+        info = backend_info(self.services.keyring_backend)
+        if not get_current_worker().is_cancelled:
+            self.post_message(KeyringDescribed(info))
+
+    @on(KeyringDescribed)
+    def show_keyring(self, event: KeyringDescribed) -> None:
+        self._keyring = event.info
+        self.query_one("#keyring", Static).update(
+            _("Keyring: the new password will be stored in {where}.").format(
+                where=event.info.description) if not event.info.needs_fallback else
+            _("Keyring: not stored. {reason}").format(
+                reason=event.info.reason or event.info.description))
+
+    # -- the change, after the confirmation ------------------------------------------------
+
+    def proceed(self) -> None:
+        if self._done:
+            self.go_next()
+            return
+        if self._keyring is None:
+            self.set_hint(_("Looking at the keyring; press Next again in a moment."))
+            return
+        wiki = self.state.wiki
+        source = wiki.smtp.password if wiki is not None and wiki.smtp is not None else None
+        if source is not None and source.kind in (PasswordKind.INLINE, PasswordKind.FILE):
+            question = _("Test the new password once more, then replace it in {path} (a "
+                         "backup is made first)?").format(path=source.path)
+        else:
+            question = _("Test the new password once more, then update the keyring?")
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.set_hint(_("Testing the new password…"))
+                self.query_one(CheckList).clear()
+                self._rotate()
+            else:
+                self.set_hint(_("Nothing was changed."))
+
+        self.app.push_screen(ConfirmModal(question, yes=_("Change"), no=_("Cancel")),
+                             confirmed)
+
+    @work(exclusive=True, group="rotate", exit_on_error=False,
+          description="Changing the password")
+    async def _rotate(self) -> None:
+        wiki, settings, password = self.state.wiki, self.state.settings, self.state.password
+        assert wiki is not None and settings is not None and password is not None
+        info = self._keyring
+        assert info is not None
+        try:
+            result = await rotate_password(wiki, settings, password,
+                                           store=not info.needs_fallback,
+                                           backend=self.services.keyring_backend)
+        except LocalSettingsError as exc:
+            self.post_message(RotateStopped(exc.message))
+            return
+        self.post_message(RotateFinished(result))
+
+    @on(RotateFinished)
+    def show_result(self, event: RotateFinished) -> None:
+        result = event.result
+        self.query_one(CheckList).show_steps(result.report.steps)
+        if not result.tested:
+            self._show_outcome([_("✗ The new password did not log in, so nothing was "
+                                  "changed.")])
+            self.set_hint(_("Nothing was changed. Esc goes back to the password."))
+            return
+        lines: list[str] = []
+        change = result.change
+        if change is not None:
+            self.state.written.append(str(change.path))
+            lines.append(_("✓ Replaced the password in {path}; the previous version is in "
+                           "{backup}.").format(path=change.path, backup=change.backup))
+            if change.lint is LintOutcome.SKIPPED:
+                lines.append(_("! PHP is not installed here, so the file's syntax was not "
+                               "checked."))
+        self.state.stored_in = result.stored
+        info = self._keyring
+        if result.stored is not None:
+            lines.append(_("✓ Stored the new password in the keyring ({backend}).").format(
+                backend=result.stored.name))
+        elif info is not None and info.needs_fallback:
+            lines.append(_("! Not stored in the keyring: {reason}").format(
+                reason=info.reason or info.description))
+        lines += [f"! {note}" for note in result.notes]
+        self._finish(lines)
+
+    @on(RotateStopped)
+    def show_stopped(self, event: RotateStopped) -> None:
+        self._finish([f"✗ {event.reason}",
+                      _("The new password logs in, but the wiki still has the old one and "
+                        "the keyring was not updated.")])
+
+    def _finish(self, lines: list[str]) -> None:
+        self._show_outcome(lines)
+        self._done = True
+        self.query_one("#next-button", Button).label = _("Finish")
+        self.set_hint(_("Done. Press Finish to leave."))
+
+    def _show_outcome(self, lines: list[str]) -> None:
+        self.query_one("#outcome", Static).update("\n".join(lines))
