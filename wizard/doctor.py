@@ -27,6 +27,7 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 
 import dns.asyncresolver
+from keyring.backend import KeyringBackend
 
 from wizard import php as phpsrc
 from wizard.check import CheckOptions, run_check
@@ -662,11 +663,12 @@ def cloud_step(is_ec2: bool, evidence: str, settings: Settings | None,
 
 # --- The run -----------------------------------------------------------------------------
 
-async def _keyring_password(settings: Settings) -> tuple[str | None, str]:
+async def _keyring_password(settings: Settings, backend: KeyringBackend | None,
+                            ) -> tuple[str | None, str]:
     """(password, note) from the keyring; the note says what happened, never the secret."""
     try:
-        password = await asyncio.wait_for(asyncio.to_thread(load_password, settings),
-                                          _KEYRING_TIMEOUT)
+        password = await asyncio.wait_for(
+            asyncio.to_thread(load_password, settings, backend=backend), _KEYRING_TIMEOUT)
     except (SecretsError, SettingsError) as exc:
         return None, _("not in the keyring: {reason}").format(reason=exc.message)
     except TimeoutError:
@@ -738,6 +740,7 @@ async def run_doctor(
     php_args: Sequence[str] = (),
     password: str | None = None,
     use_keyring: bool = True,
+    keyring_backend: KeyringBackend | None = None,
     client: Client = Client.PEAR,
     live: bool = True,
     ca_file: str | None = None,
@@ -752,7 +755,8 @@ async def run_doctor(
     `system_root` is where /sys, /proc and /etc are read (tests pass a tree). `php` is
     the PHP program (None: skip PHP's side), `php_args` go to it first (`-c FILE` for
     the web server's php.ini). The password for the live check is `password`, else the
-    one in the file, else (with `use_keyring`) the keyring's. `ca_file` overrides the
+    one in the file, else (with `use_keyring`) the keyring's (`keyring_backend`, or the
+    system's). `ca_file` overrides the
     CA bundle of `$wgSMTP['socket_options']`. Nothing is sent: MAIL FROM (and RCPT TO
     `rcpt`, if given) then RSET.
     """
@@ -783,7 +787,7 @@ async def run_doctor(
     live_password = password if password is not None else file_password
     keyring_note = ""
     if settings is not None and settings.auth and live_password is None and use_keyring:
-        live_password, keyring_note = await _keyring_password(settings)
+        live_password, keyring_note = await _keyring_password(settings, keyring_backend)
     if settings is not None and settings.auth:
         _password_step(out, config, password is not None, keyring_note,
                        live_password is not None)

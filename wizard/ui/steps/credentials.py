@@ -35,6 +35,8 @@ def client_for(target: Target) -> Client:
 
 
 class CredentialsScreen(StepScreen):
+    STORE_AFTER_LOGIN = True
+    """Store a password that logs in; rotation stores only after its confirmation."""
     STEP_ID = "credentials"
     STEP_TITLE = N_("Credentials")
     INTRO = N_("The SMTP user and password. Next tests the login live; only a password "
@@ -152,6 +154,8 @@ class CredentialsScreen(StepScreen):
         password = fields[1]
         assert password is not None
         self.state.password = password
+        if not self.STORE_AFTER_LOGIN:
+            return
         self.set_hint(_("Login works. Saving the password…"))
         self._store(self.state.settings, password)  # type: ignore[arg-type]
 

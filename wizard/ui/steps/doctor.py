@@ -148,7 +148,7 @@ class DoctorScreen(StepScreen):
         report = await run_doctor(
             path, cwd=Path.cwd(), ca_file=self.state.ca_file,
             # Tests and the demo bring their own keyring; never read the user's then.
-            use_keyring=self.services.keyring_backend is None,
+            keyring_backend=self.services.keyring_backend,
             on_progress=lambda step_id, step: self.post_message(
                 DoctorProgressed(step_id, step)))
         self.post_message(DoctorFinished(report, path))

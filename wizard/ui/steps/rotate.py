@@ -18,7 +18,6 @@ from wizard.localsettings import LintOutcome, LocalSettingsError, PasswordKind
 from wizard.report import Report, Status
 from wizard.rotate import RotateResult, rotate_password
 from wizard.secrets import BackendInfo, backend_info
-from wizard.settings import Settings
 from wizard.ui.modals import ConfirmModal
 from wizard.ui.prefill import check_localsettings_path, switch_localsettings
 from wizard.ui.steps.base import StepScreen
@@ -129,16 +128,16 @@ class NewPasswordScreen(CredentialsScreen):
         auth.value = True
         auth.display = False
 
+    STORE_AFTER_LOGIN = False
+
     def check_finished(self, report: Report) -> None:
         super().check_finished(report)
-        if not self._logged_in(report):
+        if self._logged_in(report):
+            self.set_hint(_("The new password works. Press Next; nothing changes before "
+                            "you confirm."))
+        else:
             self.set_hint(_("The new password did not log in; nothing will be changed. "
                             "Correct it, or press Esc to go back."))
-
-    def _store(self, settings: Settings, password: str) -> None:  # type: ignore[override]
-        """Called by Credentials once the login works: here nothing is stored yet."""
-        self.set_hint(_("The new password works. Press Next; nothing changes before you "
-                        "confirm."))
 
     def proceed(self) -> None:
         report = self.state.results.get(self.STEP_ID)
