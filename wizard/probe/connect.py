@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import aiosmtplib
 from aiosmtplib.typing import Default
@@ -73,7 +73,6 @@ class TlsFacts:
     version: str
     cipher: str
     cert: CertInfo | None
-    details: tuple[str, ...] = field(default=())
 
     @classmethod
     def of(cls, smtp: aiosmtplib.SMTP) -> TlsFacts:

@@ -24,7 +24,6 @@ __all__ = ["CertInfo", "cert_diagnosis", "client_context", "insecure_context", "
 _EXPIRED = 10
 _NOT_YET_VALID = 9
 _SELF_SIGNED = 18
-_SELF_SIGNED_IN_CHAIN = 19
 _HOSTNAME_MISMATCH = 62
 _IP_MISMATCH = 64
 
