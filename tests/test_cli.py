@@ -127,3 +127,12 @@ def test_doctor_without_a_wiki_says_where_it_looked(tmp_path: Path) -> None:
     result = cli("doctor", str(tmp_path / "nowhere"), "--offline")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "[localsettings-not-found]" in result.stdout
+
+
+def test_wizard_modes_refuse_a_missing_wiki_before_starting(tmp_path: Path) -> None:
+    for mode in ("--rotate", "--doctor"):
+        result = cli(mode, "--localsettings", str(tmp_path))
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert "no LocalSettings.php" in result.stderr and "Traceback" not in result.stderr
+    both = cli("--rotate", "--doctor")
+    assert both.returncode == 2 and "not allowed with" in both.stderr

@@ -88,6 +88,11 @@ def _parser() -> argparse.ArgumentParser:
                         help=_("run the wizard against a built-in local test server"))
     parser.add_argument("--localsettings", metavar="PATH",
                         help=_("LocalSettings.php (or the wiki folder) to start from"))
+    start = parser.add_mutually_exclusive_group()
+    start.add_argument("--rotate", action="store_true",
+                       help=_("open the wizard on password rotation"))
+    start.add_argument("--doctor", action="store_true",
+                       help=_("open the wizard on checking an existing LocalSettings.php"))
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     check = commands.add_parser("check", help=_("test SMTP settings live"), allow_abbrev=False,
@@ -398,7 +403,8 @@ def _run_tui(args: argparse.Namespace) -> int:
     # Textual is imported only here, so scripts using sub-commands never pay for it.
     from wizard.ui.app import run_wizard
 
-    return run_wizard(demo=args.demo, localsettings=args.localsettings)
+    mode = "rotate" if args.rotate else "doctor" if args.doctor else "new"
+    return run_wizard(demo=args.demo, localsettings=args.localsettings, mode=mode)
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], object]] = {

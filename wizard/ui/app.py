@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import sys
 import tempfile
 from pathlib import Path
 from typing import ClassVar
@@ -113,9 +114,10 @@ def run_wizard(demo: bool = False, localsettings: str | None = None,
     message = load_localsettings(state, Path(localsettings) if localsettings else None,
                                  Path.cwd())
     if message:
-        print(f"smtp-wizard: {message}")
+        print(f"smtp-wizard: {message}", file=sys.stderr)
         return 2
-    skip_start = state.mode is Mode.ROTATE
+    # `--rotate` and `--doctor` open on their path; the Start screen would only ask again.
+    skip_start = state.mode is not Mode.NEW
     if not demo:
         return _run(make_app(state, skip_start=skip_start))
     # The demo server's lazy imports (aiosmtpd, trustme) are paid only in demo mode.
