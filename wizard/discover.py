@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import ipaddress
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -37,7 +36,6 @@ from wizard.probe.dns import (
     MxResult,
     Outcome,
     SrvResult,
-    ascii_name,
     mx_records,
     resolve_addresses,
     srv_records,
@@ -49,10 +47,12 @@ from wizard.settings import (
     Security,
     Settings,
     SettingsError,
+    ascii_name,
     check_email,
     check_hostname,
     check_port,
     check_timeout,
+    ip_literal,
 )
 
 __all__ = [
@@ -258,9 +258,7 @@ def _parse_query(query: str) -> tuple[str, str]:
     address = check_email(text, "sender") if "@" in text else ""
     field = "sender" if address else "host"
     domain = check_hostname(address.rpartition("@")[2] if address else text, field)
-    try:
-        ipaddress.ip_address(domain)
-    except ValueError:
+    if ip_literal(domain) is None:
         return address, domain
     raise SettingsError(field, _("Give an e-mail address or a mail domain, such as "
                                  "example.org, not an IP address."))

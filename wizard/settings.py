@@ -20,6 +20,7 @@ __all__ = [
     "Security",
     "Settings",
     "SettingsError",
+    "ascii_name",
     "check_email",
     "check_helo_name",
     "check_hostname",
@@ -27,6 +28,7 @@ __all__ = [
     "check_port",
     "check_text",
     "check_timeout",
+    "ip_literal",
     "parse_host",
 ]
 
@@ -83,23 +85,40 @@ def check_text(value: str, field: str, *, required: bool = False) -> str:
     return value
 
 
+def ip_literal(text: str) -> str | None:
+    """`text` as a normalised IP address, or None when it is not one."""
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return None
+
+
+def ascii_name(name: str) -> str:
+    """A host or domain name in the ASCII form DNS and config files use (IDN as xn--);
+    IP literals are returned as they are. Raises UnicodeError for a name with no IDNA
+    form (empty or overlong labels)."""
+    text = name.strip().rstrip(".").lower()
+    if text.startswith("[") and text.endswith("]"):
+        text = text[1:-1]
+    return ip_literal(text) or text.encode("idna").decode("ascii")
+
+
 def check_hostname(value: str, field: str = "host") -> str:
     """A DNS name (IDN allowed) or an IP address; returns it lower-cased, unbracketed."""
     text = check_text(value.strip(), field, required=True)
     if text.startswith("[") and text.endswith("]"):
         text = text[1:-1]
-    try:
-        return str(ipaddress.ip_address(text))
-    except ValueError:
-        pass
+    address = ip_literal(text)
+    if address is not None:
+        return address
     name = text.rstrip(".").lower()
     try:
-        ascii_name = name.encode("idna").decode("ascii")
+        encoded = ascii_name(name)
     except UnicodeError:
         raise SettingsError(field, _("“{value}” is not a valid host name.").format(
             value=value)) from None
-    labels = ascii_name.split(".")
-    if len(ascii_name) > 253 or not all(_LABEL.match(label) for label in labels):
+    labels = encoded.split(".")
+    if len(encoded) > 253 or not all(_LABEL.match(label) for label in labels):
         raise SettingsError(field, _("“{value}” is not a valid host name: use letters, "
                                      "digits, dots and hyphens, like smtp.example.org."
                                      ).format(value=value))
@@ -260,16 +279,12 @@ class Settings:
 
     @property
     def is_ip(self) -> bool:
-        try:
-            ipaddress.ip_address(self.host)
-        except ValueError:
-            return False
-        return True
+        return ip_literal(self.host) is not None
 
     @property
     def ascii_host(self) -> str:
         """What goes on the wire and into config files: IDN names in their xn-- form."""
-        return self.host if self.is_ip else self.host.encode("idna").decode("ascii")
+        return ascii_name(self.host)
 
     @property
     def url_host(self) -> str:

@@ -12,7 +12,6 @@ wire and into config files.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import time
 from dataclasses import dataclass
 from enum import StrEnum
@@ -26,7 +25,7 @@ import dns.rdatatype
 import dns.resolver
 
 from wizard.i18n import _
-from wizard.settings import Security
+from wizard.settings import Security, ascii_name, ip_literal
 
 __all__ = [
     "SUBMISSION_SERVICES",
@@ -36,7 +35,6 @@ __all__ = [
     "Outcome",
     "SrvRecord",
     "SrvResult",
-    "ascii_name",
     "mx_records",
     "read_hosts_file",
     "resolve_addresses",
@@ -127,26 +125,6 @@ class MxResult:
         return [record.host for record in self.records]
 
 
-def ascii_name(name: str) -> str:
-    """A host or domain name in the ASCII form DNS uses; IP literals are returned as-is.
-
-    Raises UnicodeError for a name that has no IDNA form (empty or overlong labels).
-    """
-    text = name.strip().rstrip(".").lower()
-    if text.startswith("[") and text.endswith("]"):
-        text = text[1:-1]
-    if _ip_literal(text):
-        return text
-    return text.encode("idna").decode("ascii")
-
-
-def _ip_literal(text: str) -> str | None:
-    try:
-        return str(ipaddress.ip_address(text))
-    except ValueError:
-        return None
-
-
 def read_hosts_file(path: str | Path = "/etc/hosts") -> dict[str, list[str]]:
     """name -> addresses from a hosts(5) file, in file order; a missing file is empty."""
     try:
@@ -158,7 +136,7 @@ def read_hosts_file(path: str | Path = "/etc/hosts") -> dict[str, list[str]]:
         fields = line.split("#", 1)[0].split()
         if len(fields) < 2:
             continue
-        address = _ip_literal(fields[0])
+        address = ip_literal(fields[0])
         if address is None:
             continue
         for name in fields[1:]:
@@ -253,7 +231,7 @@ async def resolve_addresses(
     except UnicodeError:
         return AddressResult(name, [], Outcome.ERROR,
                              _("“{name}” is not a valid host name").format(name=name))
-    if _ip_literal(query):
+    if ip_literal(query):
         return AddressResult(query, [query], Outcome.OK, source="literal")
     hosts = read_hosts_file(hosts_path)
     listed = hosts.get(query) or hosts.get(name.strip().rstrip(".").lower())

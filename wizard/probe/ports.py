@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import ipaddress
 import socket
 import ssl
 import time
@@ -21,6 +20,7 @@ from enum import StrEnum
 from aiosmtplib.esmtp import parse_esmtp_extensions
 
 from wizard.probe.tls import insecure_context
+from wizard.settings import ip_literal
 
 __all__ = [
     "BANNER_WAIT",
@@ -200,7 +200,7 @@ async def probe_port(host: str, port: int, *, tls_first: bool | None = None,
     so a caller whose deadline expires can tell a filtered port from a silent one.
     """
     start = time.monotonic()
-    server_name = "localhost" if _is_address(host) else host
+    server_name = "localhost" if ip_literal(host) else host
     tls_first = port in _TLS_FIRST_PORTS if tls_first is None else tls_first
     order = ["tls", "plain"] if tls_first else ["plain", "tls"]
     failures: dict[str, ProbeFailure] = {}
@@ -223,14 +223,6 @@ async def probe_port(host: str, port: int, *, tls_first: bool | None = None,
     failure = failures["plain"]
     return PortResult(host, port, failure.state, detail=failure.detail,
                       elapsed=time.monotonic() - start)
-
-
-def _is_address(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 async def probe_ports(
