@@ -23,7 +23,14 @@ import dns.asyncresolver
 
 from wizard.diagnose import Diagnosis, diagnose
 from wizard.i18n import _
-from wizard.probe.connect import Failure, RecordingSMTP, TlsFacts, connect, format_reply, starttls
+from wizard.probe.connect import (
+    Failure,
+    RecordingSMTP,
+    TlsFacts,
+    connect,
+    record_reply,
+    starttls,
+)
 from wizard.probe.dns import resolve_addresses
 from wizard.probe.ports import PortResult, PortState, probe_port
 from wizard.probe.transcript import Line, Redactor, Transcript
@@ -324,11 +331,10 @@ async def _envelope(run: _Run, smtp: RecordingSMTP) -> None:
         try:
             reply = await run.command(smtp.data(data))
         except aiosmtplib.SMTPDataError as exc:
-            run.transcript.server(f"{exc.code} {exc.message}")
+            record_reply(run.transcript, exc.code, exc.message)
             run.stop(_("The server refused the test message."),
                      diagnose("data-rejected", reply=f"{exc.code} {exc.message}"))
-        for line in format_reply(reply.code, reply.message):
-            run.transcript.server(line)
+        record_reply(run.transcript, reply.code, reply.message)
         run.finish(Status.OK, _("Test message sent to {rcpt}.").format(rcpt=rcpt),
                    (f"Message-ID: {message['Message-ID']}",))
     else:

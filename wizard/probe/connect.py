@@ -22,13 +22,14 @@ from wizard.probe.tls import CertInfo, cert_diagnosis, client_context, insecure_
 from wizard.probe.transcript import REDACTED, Transcript
 from wizard.settings import Security, Settings
 
-__all__ = ["Failure", "RecordingSMTP", "TlsFacts", "connect", "format_reply", "starttls"]
+__all__ = ["Failure", "RecordingSMTP", "TlsFacts", "connect", "record_reply", "starttls"]
 
 
-def format_reply(code: int, message: str) -> list[str]:
-    """An aiosmtplib reply back into its wire lines: `250-a`, `250 b`."""
+def record_reply(transcript: Transcript, code: int, message: str) -> None:
+    """Write an aiosmtplib reply into the transcript as its wire lines: `250-a`, `250 b`."""
     lines = message.split("\n") if message else [""]
-    return [f"{code}{'-' if i < len(lines) - 1 else ' '}{line}" for i, line in enumerate(lines)]
+    for i, line in enumerate(lines):
+        transcript.server(f"{code}{'-' if i < len(lines) - 1 else ' '}{line}")
 
 
 class RecordingSMTP(aiosmtplib.SMTP):
@@ -53,8 +54,7 @@ class RecordingSMTP(aiosmtplib.SMTP):
         self.transcript.client(shown)
         response = await super().execute_command(*args, timeout=timeout)  # type: ignore[arg-type]
         self._in_auth = self._in_auth and response.code == 334
-        for line in format_reply(response.code, response.message):
-            self.transcript.server(line)
+        record_reply(self.transcript, response.code, response.message)
         return response
 
 
@@ -185,7 +185,7 @@ async def connect(settings: Settings, transcript: Transcript, *, local_hostname:
         return Failure("connect", _("No SMTP greeting."), diagnose("no-banner", **facts))
     except aiosmtplib.SMTPConnectResponseError as exc:
         smtp.close()
-        transcript.server(f"{exc.code} {exc.message}")
+        record_reply(transcript, exc.code, exc.message)
         return Failure("connect", _("The server refused the session."),
                        diagnose("connection-lost", stage=_("the greeting")),
                        (f"{exc.code} {exc.message}",))
@@ -199,8 +199,7 @@ async def connect(settings: Settings, transcript: Transcript, *, local_hostname:
             return await _tls_failure(settings, transcript, exc, starttls=False)
         return Failure("connect", _("The server closed the connection."),
                        diagnose("connection-lost", stage=_("the greeting")))
-    for line in format_reply(banner.code, banner.message):
-        transcript.server(line)
+    record_reply(transcript, banner.code, banner.message)
     return smtp
 
 
@@ -212,7 +211,7 @@ async def starttls(smtp: RecordingSMTP, settings: Settings) -> Failure | None:
         async with asyncio.timeout(settings.timeout):
             reply = await smtp.starttls()
     except aiosmtplib.SMTPResponseException as exc:
-        transcript.server(f"{exc.code} {exc.message}")
+        record_reply(transcript, exc.code, exc.message)
         return Failure("tls", _("The server refused STARTTLS."),
                        diagnose("starttls-failed", reply=f"{exc.code} {exc.message}"))
     except TimeoutError:
@@ -220,6 +219,5 @@ async def starttls(smtp: RecordingSMTP, settings: Settings) -> Failure | None:
                        diagnose("server-timeout", stage="STARTTLS"))
     except (aiosmtplib.SMTPException, OSError) as exc:
         return await _tls_failure(settings, transcript, exc, starttls=True)
-    for line in format_reply(reply.code, reply.message):
-        transcript.server(line)
+    record_reply(transcript, reply.code, reply.message)
     return None
