@@ -32,7 +32,6 @@ __all__ = [
     "running",
 ]
 
-CERT_KINDS = ("valid", "expired", "expiring", "wrong-name", "self-signed", "untrusted")
 
 # aiosmtpd logs its own internals (a deprecation on every login, a traceback for every
 # refused handshake); a client's mistakes are reported by the client, not here.
