@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -16,6 +17,23 @@ pytest_plugins = ["tests.dns_server"]
 
 PASSWORD = "s3cret"
 USER = "wiki@example.org"
+
+
+@pytest.fixture(autouse=True)
+def backup_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test's backups go to a folder of its own (never /var/backups), which the
+    command-line runs see through the environment too."""
+    folder = tmp_path / "backups"
+    monkeypatch.setenv("SMTP_WIZARD_BACKUP_DIR", str(folder))
+    return folder
+
+
+def backups_of(path: Path) -> list[Path]:
+    """The backups made of `path`, oldest name first."""
+    from wizard.files import backup_name
+
+    folder = backup_name(path, dt.datetime(2000, 1, 1)).parent
+    return sorted(folder.glob(f"{path.name}.bak-*")) if folder.is_dir() else []
 
 
 @pytest.fixture(scope="session")

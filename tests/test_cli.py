@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -19,6 +20,9 @@ ROOT = Path(__file__).parent.parent
 
 def cli(*args: str, stdin: str = "", env: dict[str, str] | None = None,
         ) -> subprocess.CompletedProcess[str]:
+    if env is not None and "SMTP_WIZARD_BACKUP_DIR" in os.environ:
+        # A test's own environment still keeps backups out of the real /var/backups.
+        env = {"SMTP_WIZARD_BACKUP_DIR": os.environ["SMTP_WIZARD_BACKUP_DIR"], **env}
     return subprocess.run([sys.executable, "-m", "wizard", *args], input=stdin, text=True,
                           capture_output=True, cwd=ROOT, env=env, timeout=60)
 

@@ -140,21 +140,76 @@ def test_symlink_is_refused(tmp_path: Path) -> None:
     assert real.read_bytes() == b"old"
 
 
-def test_backup_is_an_exact_copy_and_never_overwrites(tmp_path: Path) -> None:
-    original = tmp_path / "LocalSettings.php"
-    original.write_bytes(b"<?php\r\n$a = 1;\r\n")
-    original.chmod(0o640)
+def test_backup_is_private_exact_and_never_overwrites(tmp_path: Path, backup_dir: Path) -> None:
+    wiki = tmp_path / "wiki"
+    wiki.mkdir()
+    original = wiki / "LocalSettings.php"
+    original.write_bytes(b"<?php\r\n$wgDBpassword = 'db';\r\n")
+    original.chmod(0o644)  # as on many installs: a web server would serve a copy beside it
     os.utime(original, (1_000_000_000, 1_000_000_000))
     first = make_backup(original, NOW)
-    assert first.name == "LocalSettings.php.bak-20250102-030405"
     assert first == backup_name(original, NOW)
+    assert first.name == "LocalSettings.php.bak-20250102-030405"
+    assert first.is_relative_to(backup_dir) and not first.is_relative_to(wiki)
+    assert sorted(p.name for p in wiki.iterdir()) == ["LocalSettings.php"]
     assert first.read_bytes() == original.read_bytes()
-    assert mode(first) == 0o640
+    assert mode(first) == 0o600
+    for folder in [backup_dir, *(p for p in first.parents if p.is_relative_to(backup_dir))]:
+        assert mode(folder) == 0o700, folder
     assert first.stat().st_mtime == 1_000_000_000
 
     original.write_bytes(b"changed")
-    (tmp_path / f"{first.name}-1").mkdir()  # taken by something else entirely
+    (first.parent / f"{first.name}-1").mkdir()  # taken by something else entirely
     second = make_backup(original, NOW)
     assert second.name == "LocalSettings.php.bak-20250102-030405-2"
-    assert first.read_bytes() == b"<?php\r\n$a = 1;\r\n"
+    assert first.read_bytes() == b"<?php\r\n$wgDBpassword = 'db';\r\n"
     assert second.read_bytes() == b"changed"
+
+
+def test_backup_of_a_symlink_is_refused(tmp_path: Path) -> None:
+    secret = tmp_path / "shadow"
+    secret.write_bytes(b"root:x")
+    link = tmp_path / "LocalSettings.php"
+    link.symlink_to(secret)
+    with pytest.raises(SymlinkRefusedError):
+        make_backup(link, NOW)
+
+
+def test_backup_folder_that_is_a_symlink_is_refused(tmp_path: Path, backup_dir: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    backup_dir.symlink_to(elsewhere)
+    original = tmp_path / "LocalSettings.php"
+    original.write_bytes(b"x")
+    with pytest.raises(SymlinkRefusedError):
+        make_backup(original, NOW)
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_folder_swapped_for_a_link_during_the_write_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The race: a folder on the way becomes a link after the path was resolved. The
+    walk opens each component with O_NOFOLLOW, so the write fails instead of landing
+    in the link's target."""
+    real = tmp_path / "etc"
+    real.mkdir()
+    victim = real / "passwd"
+    victim.write_bytes(b"root:x")
+    (tmp_path / "wiki").symlink_to(real)
+    # Resolution happened before the swap: the walk sees the link itself.
+    monkeypatch.setattr(os.path, "realpath", lambda path: os.fspath(path))
+    with pytest.raises(SymlinkRefusedError):
+        atomic_write(tmp_path / "wiki" / "passwd", b"owned")
+    assert victim.read_bytes() == b"root:x"
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo"])
+def test_a_target_that_is_not_a_file_is_refused(tmp_path: Path, kind: str) -> None:
+    target = tmp_path / "target"
+    if kind == "folder":
+        target.mkdir()
+    else:
+        os.mkfifo(target)
+    with pytest.raises(OSError):
+        atomic_write(target, b"x")
+    assert leftovers(tmp_path) == []

@@ -20,9 +20,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import require_program
+from tests.conftest import backups_of, require_program
 from tests.test_files import read_only
 from tests.test_php import run_php
+from wizard.files import backup_name
 from wizard.localsettings import (
     BEGIN_MARKER,
     END_MARKER,
@@ -436,7 +437,8 @@ def test_patch_changes_only_the_region(tmp_path: Path, wiki: str) -> None:
     assert (rerun.action, rerun.changed, rerun.backup) == (PatchAction.REPLACED_BLOCK, False,
                                                            None)
     assert path.read_bytes() == new
-    assert [n for n in siblings(path) if ".bak-" in n] == [result.backup.name]
+    assert backups_of(path) == [result.backup]
+    assert not [n for n in siblings(path) if ".bak-" in n]  # never beside the wiki
 
     patch_localsettings(path, BLOCK.replace("465", "587"), now=NOW)
     third = path.read_bytes()
@@ -505,10 +507,12 @@ def test_mode_and_owner_are_kept(tmp_path: Path) -> None:
     owner = (65534, 65534) if os.geteuid() == 0 else (os.geteuid(), os.getegid())
     os.chown(path, *owner)
     result = patch_localsettings(path, BLOCK, now=NOW)
-    for file in (path, result.backup):
-        assert file is not None
-        info = file.stat()
-        assert (stat.S_IMODE(info.st_mode), info.st_uid, info.st_gid) == (0o640, *owner)
+    info = path.stat()
+    assert (stat.S_IMODE(info.st_mode), info.st_uid, info.st_gid) == (0o640, *owner)
+    # The backup is private to whoever ran the tool: it holds the database password.
+    assert result.backup is not None
+    info = result.backup.stat()
+    assert (stat.S_IMODE(info.st_mode), info.st_uid) == (0o600, os.geteuid())
 
 
 def test_symlink_is_refused_with_the_real_path(tmp_path: Path) -> None:
@@ -564,8 +568,8 @@ def test_backup_failure_changes_nothing(tmp_path: Path) -> None:
     path = copy_wiki(tmp_path, "modern")
     before = path.read_bytes()
     # Every backup name for this second is taken, so no backup can be made.
-    base = path.with_name(f"{path.name}.bak-20250102-030405")
-    base.mkdir()
+    base = backup_name(path, NOW)
+    base.mkdir(parents=True)
     for suffix in range(1, 1000):
         base.with_name(f"{base.name}-{suffix}").mkdir()
     with pytest.raises(NotWritableError) as caught:

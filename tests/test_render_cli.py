@@ -7,7 +7,7 @@ import stat
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.conftest import PASSWORD, USER, require_program
+from tests.conftest import PASSWORD, USER, backups_of, require_program
 from tests.pear import pear_send
 from tests.servers import Certs, SmtpServer
 from tests.test_cli import cli
@@ -44,7 +44,7 @@ def test_patch_then_php_sends_with_the_file(tmp_path: Path, certs: Certs,
     assert text.startswith(before) and text.endswith(after)
     assert PASSWORD not in text and "# BEGIN smtp-wizard" in text
     assert stat.S_IMODE(secrets.stat().st_mode) == 0o600
-    [backup] = tmp_path.glob("LocalSettings.php.bak-*")
+    [backup] = backups_of(local)
     assert backup.read_text() == WIKI
     sent = pear_send(php, local, certs.ca_file)
     assert sent.returncode == 0, sent.stderr
@@ -87,3 +87,41 @@ def test_refusals_are_sentences(tmp_path: Path, certs: Certs,
     moin = cli(*base_args(server, certs), "--target", "moinmoin", "--moinmoin-version", "1.9",
                "--password-env", "PW", env={"PW": "two words", "PATH": "/usr/bin:/bin"})
     assert moin.returncode == 1 and "Traceback" not in moin.stderr
+
+
+def test_secrets_file_symlink_is_never_written_through(tmp_path: Path, certs: Certs,
+                                                       smtp_server: Callable[..., SmtpServer],
+                                                       ) -> None:
+    """The web server's account plants a link where root will write the secrets file."""
+    server = smtp_server(mode="starttls")
+    local = tmp_path / "LocalSettings.php"
+    local.write_text(WIKI)
+    victim = tmp_path / "shadow"
+    victim.write_text("root:$6$hash\n")
+    victim.chmod(0o600)
+    planted = tmp_path / "smtp-secrets.php"
+    planted.symlink_to(victim)
+    for where in (["--patch", str(local)], ["-o", str(tmp_path / "out.php")]):
+        result = cli(*base_args(server, certs), "--password-stdin", "--password-mode", "file",
+                     "--secrets-file", str(planted), *where, stdin=PASSWORD)
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert "symbolic link" in result.stderr and "Traceback" not in result.stderr
+        assert victim.read_text() == "root:$6$hash\n"
+        assert stat.S_IMODE(victim.stat().st_mode) == 0o600
+        assert planted.is_symlink()
+    assert local.read_text() == WIKI
+
+
+def test_secrets_file_that_is_localsettings_is_refused(tmp_path: Path, certs: Certs,
+                                                       smtp_server: Callable[..., SmtpServer],
+                                                       ) -> None:
+    server = smtp_server(mode="starttls")
+    local = tmp_path / "LocalSettings.php"
+    local.write_text(WIKI)
+    for same in (local, tmp_path / "." / "LocalSettings.php"):
+        result = cli(*base_args(server, certs), "--password-stdin", "--password-mode", "file",
+                     "--secrets-file", str(same), "--patch", str(local), stdin=PASSWORD)
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert "same file" in result.stderr and "Nothing was written" in result.stderr
+        assert local.read_text() == WIKI
+        assert backups_of(local) == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.conftest import USER, require_program
+from tests.conftest import USER, backups_of, require_program
 from tests.pear import pear_send
 from tests.servers import Certs, SmtpServer
 from tests.test_cli import cli
@@ -47,7 +47,7 @@ def test_rotate_replaces_only_the_literal_and_php_sends(
     after = local.read_bytes()
     assert after == before.replace(f"'{OLD}'".encode(),
                                    b"'n3w \\'Pass\\\\word\\' $x'")
-    [backup] = tmp_path.glob("LocalSettings.php.bak-*")
+    [backup] = backups_of(local)
     assert backup.read_bytes() == before
     assert NEW not in result.stdout + result.stderr
     sent = pear_send(php, local, certs.ca_file)
@@ -65,7 +65,7 @@ def test_a_password_that_fails_changes_nothing(tmp_path: Path, certs: Certs,
     assert result.returncode == 1
     assert "[auth-failed]" in result.stdout and "nothing was changed" in result.stdout
     assert local.read_bytes() == before
-    assert list(tmp_path.glob("*.bak-*")) == []
+    assert backups_of(local) == []
 
 
 def test_secrets_file_is_updated_instead(tmp_path: Path, certs: Certs,

@@ -11,7 +11,7 @@ from keyring.backends import fail
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
-from tests.conftest import USER
+from tests.conftest import USER, backups_of
 from tests.servers import Certs, SmtpServer
 from tests.test_ui_flow import TIMEOUT, settle, type_into, until
 from wizard.secrets import cryptfile_backend, load_password
@@ -122,7 +122,7 @@ async def test_rotate_replaces_only_the_literal_and_stores_the_new_password(
     assert app.return_value == 0
     assert local.read_bytes() == before.replace(f"'{OLD}'".encode(),
                                                 b"'n3w \\'Pass\\\\word\\''")
-    [backup] = folder.glob("LocalSettings.php.bak-*")
+    [backup] = backups_of(local)
     assert backup.read_bytes() == before
     assert app.state.settings is not None
     assert load_password(app.state.settings, backend=ring) == NEW  # type: ignore[arg-type]

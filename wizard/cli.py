@@ -297,7 +297,7 @@ def _render(args: argparse.Namespace) -> int:
     config = read_localsettings(Path(args.patch)) if args.patch else None
     options = RenderOptions(
         password_mode=mode, password=password, env_var=args.env_var,
-        secrets_path=str(Path(args.secrets_file).resolve()) if args.secrets_file else None,
+        secrets_path=os.path.abspath(args.secrets_file) if args.secrets_file else None,
         pear_starttls=pear_knows_starttls(config.wiki_root if config else None),
         pinned_cafile=args.pin_cafile, use_reply_to=args.reply_to,
         moinmoin_version=args.moinmoin_version)
@@ -444,4 +444,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(_("smtp-wizard: interrupted."), file=sys.stderr)
         return 130
+    except OSError as exc:  # a path given on the command line: missing, a folder, a link
+        print(f"smtp-wizard: {_os_error(exc)}", file=sys.stderr)
     return EXIT_USAGE
+
+
+def _os_error(exc: OSError) -> str:
+    reason = exc.strerror or str(exc)
+    return f"{exc.filename}: {reason}" if exc.filename else reason

@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from wizard.files import atomic_write, make_backup
+from wizard.files import atomic_write, make_backup, same_file
 from wizard.i18n import _
 from wizard.localsettings import (
     PatchResult,
@@ -21,11 +21,21 @@ from wizard.localsettings import (
     system_pear_mail_version,
 )
 from wizard.render import Rendered, php_file
+from wizard.settings import SettingsError
 
-__all__ = ["Written", "pear_knows_starttls", "write_patch", "write_snippet"]
+__all__ = ["OverlappingTargetsError", "Written", "pear_knows_starttls", "write_patch",
+           "write_snippet"]
 
 SECRET_MODE = 0o600
 SNIPPET_MODE = 0o644
+
+
+class OverlappingTargetsError(SettingsError):
+    """Two things would be written to the same file (the secrets file over
+    LocalSettings.php, say): nothing is written."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("secrets_file", message)
 
 
 @dataclass(frozen=True)
@@ -34,13 +44,15 @@ class Written:
     backup: Path | None
     mode: int
     what: str
+    warnings: tuple[str, ...] = ()
+    """What the user must fix by hand (an account that cannot read the file)."""
 
     def describe(self) -> str:
         text = _("wrote {what} {path} (mode {mode:o})").format(
             what=self.what, path=self.path, mode=self.mode)
         if self.backup is not None:
             text += _("; the previous version is in {backup}").format(backup=self.backup)
-        return text
+        return "\n".join((text, *self.warnings))
 
 
 def _version_tuple(version: str) -> tuple[int, ...]:
@@ -59,10 +71,19 @@ def pear_knows_starttls(wiki_root: Path | None) -> bool | None:
     return _version_tuple(version) >= (1, 5)
 
 
-def _write(path: Path, text: str, mode: int, what: str, now: dt.datetime) -> Written:
-    backup = make_backup(path, now) if path.exists() else None
-    atomic_write(path, text, mode=mode)
+def _write(path: Path, text: str, mode: int, what: str, now: dt.datetime, *,
+           owner: tuple[int, int] | None = None) -> Written:
+    backup = make_backup(path, now) if os.path.lexists(path) else None
+    atomic_write(path, text, mode=mode, owner=owner)
     return Written(path, backup, mode, what)
+
+
+def _refuse_overlap(secrets: Path, other: Path, what: str) -> None:
+    if same_file(secrets, other):
+        raise OverlappingTargetsError(_(
+            "The secrets file {secrets} is the same file as the {what} {other}: writing "
+            "it would replace that file. Nothing was written; choose another path with "
+            "--secrets-file.").format(secrets=secrets, what=what, other=other))
 
 
 def _secrets(rendered: Rendered, now: dt.datetime, like: Path | None = None) -> list[Written]:
@@ -75,14 +96,13 @@ def _secrets(rendered: Rendered, now: dt.datetime, like: Path | None = None) -> 
     if rendered.secrets_file is None:
         return []
     path, content = Path(rendered.secrets_file[0]), rendered.secrets_file[1]
-    written = _write(path, content, SECRET_MODE, _("secrets file"), now)
     if like is None or os.geteuid() != 0:
-        return [written]
+        return [_write(path, content, SECRET_MODE, _("secrets file"), now)]
     owner = like.stat()
     mode = 0o640 if owner.st_uid == 0 and owner.st_gid != 0 else SECRET_MODE
-    os.chown(path, owner.st_uid, owner.st_gid)
-    os.chmod(path, mode)
-    return [Written(path, written.backup, mode, written.what)]
+    written = _write(path, content, mode, _("secrets file"), now,
+                     owner=(owner.st_uid, owner.st_gid))
+    return [written]
 
 
 def write_snippet(rendered: Rendered, path: Path, *, holds_password: bool,
@@ -91,6 +111,8 @@ def write_snippet(rendered: Rendered, path: Path, *, holds_password: bool,
     secrets file if the password lives in one. A snippet holding the password is 0600."""
     now = now or dt.datetime.now()
     text = php_file(rendered.snippet) if rendered.language == "php" else rendered.snippet
+    if rendered.secrets_file is not None:
+        _refuse_overlap(Path(rendered.secrets_file[0]), path, _("snippet"))
     written = _secrets(rendered, now)
     written.append(_write(path, text, SECRET_MODE if holds_password else SNIPPET_MODE,
                           _("snippet"), now))
@@ -106,6 +128,8 @@ def write_patch(rendered: Rendered, localsettings: Path, *, expected: bytes | No
     file changed meanwhile.
     """
     now = now or dt.datetime.now()
+    if rendered.secrets_file is not None:
+        _refuse_overlap(Path(rendered.secrets_file[0]), localsettings, "LocalSettings.php")
     written = _secrets(rendered, now, like=localsettings)
     result = patch_localsettings(localsettings, managed_block(rendered.snippet),
                                  expected=expected, now=now)

@@ -1,9 +1,20 @@
-"""Safe file writes shared by everything that writes: atomic replace and backups.
+"""Safe file writes shared by everything that writes: atomic replace and private backups.
 
 A reader (the web server, a second admin) sees either the old file or the new one, never
-half of it; a crash leaves the old file and no stray temp file; the new file has the
-permissions and owner of the one it replaces from the first byte, so a password never
-sits in a world-readable file, not even for a moment.
+half of it; a crash leaves the old file and no stray temp file; the new file has its
+final owner and permissions from the first byte, so a password never sits in a
+world-readable file, not even for a moment.
+
+The tool often runs as root in folders that another account (the web server's) can
+write to. Such an account could plant a symbolic link where we are about to write, or
+swap a folder on the way for one, to make root overwrite any file on the system. So a
+write never follows a symbolic link: the folder is opened component by component with
+`O_NOFOLLOW`, and everything after that (the check of the target, the temp file, owner
+and mode, the rename) happens relative to that open folder and on open descriptors.
+
+Backups hold secrets (the database password, the SMTP password) and a web server serves
+`LocalSettings.php.bak-…` as plain text, so backups never sit beside the file: they go to
+a private folder (mode 0700) of the account running the tool, each file mode 0600.
 """
 
 from __future__ import annotations
@@ -13,135 +24,259 @@ import errno
 import os
 import secrets
 import stat
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
-__all__ = ["SymlinkRefusedError", "atomic_write", "backup_name", "make_backup"]
+__all__ = [
+    "BACKUP_DIR_VARIABLE",
+    "SymlinkRefusedError",
+    "atomic_write",
+    "backup_folder",
+    "backup_name",
+    "make_backup",
+    "read_nofollow",
+    "same_file",
+]
 
 _BACKUP_TIME = "%Y%m%d-%H%M%S"
 # Backups made within the same second get -1, -2, ...; past this something is wrong
 # (a loop), and stopping beats filling the folder.
 _MAX_BACKUP_SUFFIX = 1000
+BACKUP_DIR_VARIABLE = "SMTP_WIZARD_BACKUP_DIR"
+"""Names the backup folder instead of the default (tests, and admins with a policy)."""
+# Root's backups go where Debian's own tools keep theirs; nothing serves /var/backups.
+_ROOT_BACKUPS = Path("/var/backups/smtp-wizard")
+_FOLDER_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 class SymlinkRefusedError(OSError):
-    """The target is a symbolic link: renaming over it would replace the link, not the
-    file it points to, so the caller must pass the real path on purpose."""
+    """A symbolic link sits where the tool would write (or on the way to it): writing
+    would change the file it points to, so the caller must name the real path on purpose."""
 
 
 def atomic_write(path: Path, data: bytes | str, *, mode: int | None = None,
-                 like: Path | None = None) -> None:
+                 like: Path | None = None, owner: tuple[int, int] | None = None) -> None:
     """Replace `path` with `data` atomically: temp file in the same folder, fsync, rename.
 
     Permission bits: `mode` if given, else those of the existing file, else of `like`,
-    else the usual default (0o666 minus the umask). Owner and group: of the existing file,
-    else of `like`, else the caller's. The temp file gets them before any data is written,
-    and is removed on any failure; errors are the `OSError` that caused them.
-    A symbolic link at `path` is refused (`SymlinkRefusedError`).
+    else the usual default (0o666 minus the umask). Owner and group: `owner` if given,
+    else of the existing file, else of `like`, else the caller's. The temp file gets them
+    before any data is written, and is removed on any failure; errors are the `OSError`
+    that caused them. A symbolic link at `path` or on the way to it is refused
+    (`SymlinkRefusedError`).
     """
-    path = Path(path)
-    if path.is_symlink():
-        raise SymlinkRefusedError(errno.ELOOP, "refusing to replace a symbolic link",
-                                  str(path))
+    path = Path(os.path.abspath(path))
     content = data.encode("utf-8") if isinstance(data, str) else data
-    template = _stat_or_none(path) or (_stat_or_none(like) if like is not None else None)
-    bits = mode if mode is not None else (
-        stat.S_IMODE(template.st_mode) if template is not None else None)
+    with _open_folder(path.parent) as folder:
+        current = _lstat_in(folder, path)
+        if current is not None and not stat.S_ISREG(current.st_mode):
+            raise _not_a_file(path, current)
+        template = current or (_stat_or_none(like) if like is not None else None)
+        bits = mode if mode is not None else (
+            stat.S_IMODE(template.st_mode) if template is not None else None)
+        ids = owner or ((template.st_uid, template.st_gid) if template is not None else None)
 
-    folder = path.parent
-    temp = folder / f".{path.name}.{secrets.token_hex(4)}.tmp"
-    # Without explicit bits the umask applies as for any new file; with them, start at
-    # owner-only so group/other never see the data before chown/chmod made it right.
-    initial = 0o666 if bits is None else bits & 0o600
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, initial)
-    done = False
-    try:
-        if template is not None and (template.st_uid, template.st_gid) != (
-                os.geteuid(), os.getegid()):
-            os.fchown(fd, template.st_uid, template.st_gid)
-        if bits is not None:
-            os.fchmod(fd, bits)
-        view = memoryview(content)
-        while view:
-            view = view[os.write(fd, view):]
-        os.fsync(fd)
-        os.close(fd)
-        fd = -1
-        os.replace(temp, path)
-        done = True
-        _fsync_dir(folder)
-    finally:
-        if fd >= 0:
+        temp = f".{path.name}.{secrets.token_hex(4)}.tmp"
+        # Without explicit bits the umask applies as for any new file; with them, start
+        # at owner-only so group/other never see the data before chown/chmod made it right.
+        initial = 0o666 if bits is None else bits & 0o600
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                     initial, dir_fd=folder)
+        done = False
+        try:
+            if ids is not None and ids != (os.geteuid(), os.getegid()):
+                os.fchown(fd, *ids)
+            if bits is not None:
+                os.fchmod(fd, bits)
+            _write_all(fd, content)
+            os.fsync(fd)
             os.close(fd)
-        if not done:
-            with contextlib.suppress(FileNotFoundError):
-                temp.unlink()
+            fd = -1
+            # A link planted after the check above is replaced by the rename, never
+            # written through: rename works on names, not on what they point to.
+            os.replace(temp, path.name, src_dir_fd=folder, dst_dir_fd=folder)
+            done = True
+            with contextlib.suppress(OSError):  # some file systems cannot fsync a folder
+                os.fsync(folder)
+        finally:
+            if fd >= 0:
+                os.close(fd)
+            if not done:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(temp, dir_fd=folder)
+
+
+def read_nofollow(path: Path) -> bytes:
+    """The bytes of a regular file, refusing a symbolic link at `path` or on the way."""
+    path = Path(os.path.abspath(path))
+    with _open_folder(path.parent) as folder:
+        try:
+            fd = os.open(path.name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=folder)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise SymlinkRefusedError(errno.ELOOP, "refusing to read through a "
+                                          "symbolic link", str(path)) from None
+            raise
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise _not_a_file(path, info)
+        return handle.read()
+
+
+def same_file(first: Path, second: Path) -> bool:
+    """Whether two paths name the same file: the same text, or the same inode."""
+    if os.path.abspath(first) == os.path.abspath(second):
+        return True
+    try:
+        return os.path.samefile(first, second)
+    except OSError:
+        return os.path.realpath(first) == os.path.realpath(second)
+
+
+def backup_folder() -> Path:
+    """Where backups go: $SMTP_WIZARD_BACKUP_DIR, else /var/backups/smtp-wizard for root,
+    else $XDG_STATE_HOME/smtp-wizard/backups (~/.local/state/...) for anyone else."""
+    named = os.environ.get(BACKUP_DIR_VARIABLE)
+    if named:
+        return Path(os.path.abspath(named))
+    if os.geteuid() == 0:
+        return _ROOT_BACKUPS
+    state = os.environ.get("XDG_STATE_HOME") or os.path.join(Path.home(), ".local", "state")
+    return Path(state) / "smtp-wizard" / "backups"
 
 
 def backup_name(path: Path, now: datetime) -> Path:
-    """`LocalSettings.php.bak-20250102-030405` next to `path`."""
-    return path.with_name(f"{path.name}.bak-{now.strftime(_BACKUP_TIME)}")
+    """The backup of `/var/www/w/LocalSettings.php`:
+    `<backup folder>/var/www/w/LocalSettings.php.bak-20250102-030405`."""
+    original = Path(os.path.abspath(path))
+    relative = original.relative_to(original.anchor)
+    return backup_folder() / relative.parent / f"{original.name}.bak-{now.strftime(_BACKUP_TIME)}"
 
 
 def make_backup(path: Path, now: datetime | None = None) -> Path:
-    """Copy `path` to a timestamped backup beside it, never overwriting one; return it.
+    """Copy `path` into the private backup folder, never overwriting a backup; return it.
 
-    The copy has the original's permission bits from the start (and its owner and group
-    where we may set them), so a backup of a file holding a password is no more readable
-    than the file. A name already taken gets `-1`, `-2`, ... appended.
+    The copy is 0600 and owned by whoever runs the tool, in folders that are 0700: a
+    backup of a file holding a password is readable by nobody else, and no web server
+    serves it. A name already taken gets `-1`, `-2`, ... appended.
     """
-    path = Path(path)
-    data = path.read_bytes()
-    info = path.stat()
+    data = read_nofollow(path)
+    info = Path(os.path.abspath(path)).lstat()
     base = backup_name(path, now or datetime.now())
-    bits = stat.S_IMODE(info.st_mode)
-    for suffix in range(_MAX_BACKUP_SUFFIX):
-        candidate = base if suffix == 0 else base.with_name(f"{base.name}-{suffix}")
+    _private_folders(base.parent)
+    with _open_folder(base.parent) as folder:
+        for suffix in range(_MAX_BACKUP_SUFFIX):
+            name = base.name if suffix == 0 else f"{base.name}-{suffix}"
+            try:
+                fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+                             | os.O_CLOEXEC, 0o600, dir_fd=folder)
+            except FileExistsError:
+                continue
+            break
+        else:
+            raise FileExistsError(f"{base}: {_MAX_BACKUP_SUFFIX} backups with this name exist")
+        done = False
         try:
-            fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC,
-                         bits & 0o600)
-        except FileExistsError:
-            continue
-        break
-    else:
-        raise FileExistsError(f"{base}: {_MAX_BACKUP_SUFFIX} backups with this name exist")
-    done = False
+            os.fchmod(fd, 0o600)
+            _write_all(fd, data)
+            os.utime(fd, ns=(info.st_atime_ns, info.st_mtime_ns))
+            os.fsync(fd)
+            done = True
+        finally:
+            os.close(fd)
+            if not done:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(name, dir_fd=folder)
+        with contextlib.suppress(OSError):
+            os.fsync(folder)
+    return base.with_name(name)
+
+
+def _private_folders(folder: Path) -> None:
+    """Create the backup folder and the folders below it as 0700, refusing links and
+    folders that belong to someone else (they could read or swap our backups)."""
+    root = backup_folder()
+    if not root.exists():
+        root.mkdir(mode=0o700, parents=True)
+    chain = [root]
+    for part in folder.relative_to(root).parts:
+        chain.append(chain[-1] / part)
+    for current in chain:
+        with contextlib.suppress(FileExistsError):
+            current.mkdir(mode=0o700)
+        info = current.lstat()
+        if stat.S_ISLNK(info.st_mode):
+            raise SymlinkRefusedError(errno.ELOOP, "the backup folder is a symbolic link",
+                                      str(current))
+        if info.st_uid != os.geteuid():
+            raise PermissionError(errno.EPERM, "the backup folder belongs to another account",
+                                  str(current))
+        if stat.S_IMODE(info.st_mode) & 0o077:
+            current.chmod(0o700)
+
+
+@contextlib.contextmanager
+def _open_folder(folder: Path) -> Iterator[int]:
+    """Open `folder` without following a symbolic link on the way; yield its descriptor.
+
+    Symbolic links in the folder's path as written (Debian's /var/lib/mediawiki points
+    into /etc) are resolved once, by the system, before the walk; the walk itself then
+    opens each component of the real path with O_NOFOLLOW, so a component swapped for a
+    link in the meantime makes the write fail instead of going elsewhere.
+    """
+    real = Path(os.path.realpath(folder))
+    fd = os.open(real.anchor, _FOLDER_FLAGS)
     try:
-        # As root the backup keeps the owner; as anyone else it is ours, with the same
-        # bits, which is never more readable than the original.
-        with contextlib.suppress(PermissionError):
-            os.fchown(fd, info.st_uid, info.st_gid)
-        os.fchmod(fd, bits)
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-        os.fsync(fd)
-        done = True
+        for part in real.parts[1:]:
+            try:
+                child = os.open(part, _FOLDER_FLAGS, dir_fd=fd)
+            except OSError as exc:
+                # O_DIRECTORY | O_NOFOLLOW on a link fails with ENOTDIR on Linux.
+                if exc.errno in (errno.ELOOP, errno.ENOTDIR) and _is_link(fd, part):
+                    raise SymlinkRefusedError(errno.ELOOP, "a folder on the way was replaced "
+                                              "by a symbolic link", str(real)) from None
+                raise type(exc)(exc.errno, exc.strerror, str(real)) from None
+            os.close(fd)
+            fd = child
+        yield fd
     finally:
         os.close(fd)
-        if not done:
-            with contextlib.suppress(FileNotFoundError):
-                candidate.unlink()
-    os.utime(candidate, ns=(info.st_atime_ns, info.st_mtime_ns))
-    _fsync_dir(path.parent)
-    return candidate
+
+
+def _is_link(folder: int, name: str) -> bool:
+    try:
+        return stat.S_ISLNK(os.stat(name, dir_fd=folder, follow_symlinks=False).st_mode)
+    except OSError:
+        return False
+
+
+def _lstat_in(folder: int, path: Path) -> os.stat_result | None:
+    try:
+        info = os.stat(path.name, dir_fd=folder, follow_symlinks=False)
+    except FileNotFoundError:
+        return None
+    if stat.S_ISLNK(info.st_mode):
+        raise SymlinkRefusedError(errno.ELOOP, "refusing to write through a symbolic link",
+                                  str(path))
+    return info
+
+
+def _not_a_file(path: Path, info: os.stat_result) -> OSError:
+    if stat.S_ISDIR(info.st_mode):
+        return IsADirectoryError(errno.EISDIR, "is a folder, not a file", str(path))
+    return OSError(errno.EINVAL, "is not a regular file", str(path))
+
+
+def _write_all(fd: int, content: bytes) -> None:
+    view = memoryview(content)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def _stat_or_none(path: Path) -> os.stat_result | None:
     try:
-        return path.stat()
+        return Path(path).stat()
     except FileNotFoundError:
         return None
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename itself durable; some file systems cannot fsync a folder."""
-    try:
-        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    except OSError:
-        return
-    try:
-        with contextlib.suppress(OSError):
-            os.fsync(fd)
-    finally:
-        os.close(fd)

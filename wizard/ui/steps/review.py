@@ -11,6 +11,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
 from wizard.configure import write_patch, write_snippet
+from wizard.files import backup_folder
 from wizard.i18n import N_, _
 from wizard.localsettings import LocalSettingsError
 from wizard.render import (
@@ -21,6 +22,7 @@ from wizard.render import (
     Target,
     render,
 )
+from wizard.settings import SettingsError
 from wizard.ui.modals import ConfirmModal
 from wizard.ui.steps.base import StepScreen
 
@@ -180,6 +182,9 @@ class ReviewScreen(StepScreen):
             try:
                 written = write_snippet(rendered, path, holds_password=(
                     self.state.password_mode is PasswordMode.INLINE))
+            except SettingsError as exc:  # the secrets file would overwrite the snippet
+                self.set_hint(exc.message)
+                return
             except OSError as exc:
                 self.set_hint(_("Could not write {path}: {error}").format(
                     path=exc.filename or path, error=exc.strerror or exc))
@@ -198,8 +203,9 @@ class ReviewScreen(StepScreen):
         except RenderError as exc:
             self.set_hint(exc.message)
             return
-        question = _("Patch {path}? A timestamped backup is made first and only the "
-                     "wizard's $wgSMTP block changes.").format(path=path)
+        question = _("Patch {path}? A private timestamped backup is made first "
+                     "(in {folder}) and only the wizard's $wgSMTP block changes.").format(
+                         path=path, folder=backup_folder())
 
         def confirmed(yes: bool | None) -> None:
             if not yes:
@@ -208,7 +214,7 @@ class ReviewScreen(StepScreen):
             try:
                 result, written = write_patch(rendered, path,
                                               expected=self.state.localsettings_raw)
-            except LocalSettingsError as exc:
+            except (LocalSettingsError, SettingsError) as exc:
                 self.set_hint(exc.message)
                 return
             except OSError as exc:
