@@ -3,9 +3,16 @@ PHP sending with the result."""
 
 from __future__ import annotations
 
+import os
+import pwd
+import shutil
 import stat
+import subprocess
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import PASSWORD, USER, backups_of, require_program
 from tests.pear import pear_send
@@ -43,7 +50,8 @@ def test_patch_then_php_sends_with_the_file(tmp_path: Path, certs: Certs,
     before, _sep, after = WIKI.partition("$wgSMTP = false;\n")
     assert text.startswith(before) and text.endswith(after)
     assert PASSWORD not in text and "# BEGIN smtp-wizard" in text
-    assert stat.S_IMODE(secrets.stat().st_mode) == 0o600
+    # Root gives it to the web server's group; anyone else keeps it to themselves.
+    assert stat.S_IMODE(secrets.stat().st_mode) == (0o640 if os.geteuid() == 0 else 0o600)
     [backup] = backups_of(local)
     assert backup.read_text() == WIKI
     sent = pear_send(php, local, certs.ca_file)
@@ -125,3 +133,38 @@ def test_secrets_file_that_is_localsettings_is_refused(tmp_path: Path, certs: Ce
         assert "same file" in result.stderr and "Nothing was written" in result.stderr
         assert local.read_text() == WIKI
         assert backups_of(local) == []
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a file to the web server")
+def test_secrets_file_written_by_root_is_readable_by_the_web_server(
+        certs: Certs, smtp_server: Callable[..., SmtpServer]) -> None:
+    """LocalSettings.php root:root 0644, written by root: the secrets file must still be
+    readable by the web server's account (www-data on Debian), or the wiki dies."""
+    try:
+        web = pwd.getpwnam("www-data")
+    except KeyError:
+        pytest.skip("no www-data account")
+    server = smtp_server(mode="starttls")
+    # A folder the web server may enter, as a wiki's folder is (pytest's are 0700).
+    folder = Path(tempfile.mkdtemp(prefix="wiki-", dir="/tmp"))
+    try:
+        folder.chmod(0o755)
+        local = folder / "LocalSettings.php"
+        local.write_text(WIKI)
+        local.chmod(0o644)
+        secrets = folder / "smtp-secrets.php"
+        result = cli(*base_args(server, certs), "--password-stdin", "--password-mode", "file",
+                     "--secrets-file", str(secrets), "--patch", str(local), stdin=PASSWORD)
+        assert result.returncode == 0, result.stdout + result.stderr
+        info = secrets.stat()
+        assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (0, web.pw_gid, 0o640)
+        as_web = subprocess.run(
+            ["setpriv", f"--reuid={web.pw_uid}", f"--regid={web.pw_gid}", "--init-groups",
+             "cat", str(secrets)], capture_output=True, text=True, check=False)
+        assert as_web.returncode == 0, as_web.stderr
+        assert "smtp-wizard" in as_web.stdout or "<?php" in as_web.stdout
+        nobody = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                                 "cat", str(secrets)], capture_output=True, check=False)
+        assert nobody.returncode != 0
+    finally:
+        shutil.rmtree(folder)

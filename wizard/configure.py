@@ -20,6 +20,7 @@ from wizard.localsettings import (
     pear_mail_version,
     system_pear_mail_version,
 )
+from wizard.machine import Account, can_read, default_web_accounts, web_server_accounts
 from wizard.render import Rendered, php_file
 from wizard.settings import SettingsError
 
@@ -89,20 +90,46 @@ def _refuse_overlap(secrets: Path, other: Path, what: str) -> None:
 def _secrets(rendered: Rendered, now: dt.datetime, like: Path | None = None) -> list[Written]:
     """Write the secrets file; with `like` (LocalSettings.php), for the wiki's PHP to read.
 
-    PHP runs as the web server's account, not as the admin running the wizard, so the
-    file takes the owner and group of LocalSettings.php: 0600 when the web server owns
-    it, 0640 when root owns it and the web server's group reads it.
+    PHP runs as the web server's account, not as the admin running the wizard (root,
+    usually), and dies with "Failed opening required" on a file it cannot read. So when
+    root writes it, the file belongs to root and the web server's group, mode 0640
+    (or to the web server's account, 0600, when that account has no group of its own
+    to share); readability is then proven for each account that runs the wiki's PHP.
     """
     if rendered.secrets_file is None:
         return []
     path, content = Path(rendered.secrets_file[0]), rendered.secrets_file[1]
     if like is None or os.geteuid() != 0:
         return [_write(path, content, SECRET_MODE, _("secrets file"), now)]
-    owner = like.stat()
-    mode = 0o640 if owner.st_uid == 0 and owner.st_gid != 0 else SECRET_MODE
-    written = _write(path, content, mode, _("secrets file"), now,
-                     owner=(owner.st_uid, owner.st_gid))
-    return [written]
+    accounts = web_server_accounts(localsettings=like) or default_web_accounts()
+    owner, mode = _secret_owner(accounts, like)
+    written = _write(path, content, mode, _("secrets file"), now, owner=owner)
+    unreadable = [account for account in accounts if not can_read(account, path)]
+    warnings = [_("The web server's account {user} cannot read {path}: the wiki would "
+                  "stop with \"Failed opening required\". Run: chown root:{group} {path} "
+                  "&& chmod 640 {path}").format(user=account.name, path=path,
+                                                group=account.group_name or account.gid)
+                for account in unreadable]
+    if not accounts:
+        warnings.append(_("Could not tell which account runs the wiki's PHP (no web server "
+                          "is running and none of www-data, apache, nginx, http exists). "
+                          "{path} is readable by root only: give it to that account's "
+                          "group with chown root:GROUP and chmod 640.").format(path=path))
+    return [Written(path, written.backup, mode, written.what, tuple(warnings))]
+
+
+def _secret_owner(accounts: list[Account], localsettings: Path,
+                  ) -> tuple[tuple[int, int], int]:
+    """Owner, group and mode that let every account in `accounts` read, and no one else."""
+    if not accounts:
+        return (0, 0), SECRET_MODE
+    shared = frozenset.intersection(*(account.groups for account in accounts))
+    info = localsettings.stat()
+    # Prefer the group LocalSettings.php already has when the web server is in it.
+    for gid in (info.st_gid, accounts[0].gid, *sorted(shared)):
+        if gid in shared and gid != 0:
+            return (0, gid), 0o640
+    return (accounts[0].uid, accounts[0].gid), SECRET_MODE
 
 
 def write_snippet(rendered: Rendered, path: Path, *, holds_password: bool,

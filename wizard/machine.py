@@ -18,6 +18,7 @@ __all__ = [
     "Cloud",
     "SELinux",
     "can_read",
+    "default_web_accounts",
     "detect_cloud",
     "read_selinux",
     "web_server_accounts",
@@ -33,6 +34,9 @@ _SELINUXFS = Path("sys/fs/selinux")
 # only hands requests on, so its account is a last resort.
 _WEB_SERVERS = (("php-fpm",), ("apache2", "httpd", "lighttpd"), ("nginx",))
 _MAX_SMALL_FILE = 4096
+# The accounts distributions' web server packages create (Debian/Ubuntu, RHEL/Fedora,
+# nginx's own packages, Arch, openSUSE), for when no web server is running to ask.
+_DEFAULT_WEB_USERS = ("www-data", "apache", "nginx", "http", "wwwrun")
 
 
 def _read_small(path: Path) -> str | None:
@@ -223,6 +227,18 @@ def web_server_accounts(root: Path = Path("/"), localsettings: Path | None = Non
             accounts.append(users.account(info.st_uid, None, frozenset(),
                                           f"owner of {localsettings}"))
     return accounts
+
+
+def default_web_accounts(root: Path = Path("/")) -> list[Account]:
+    """The web server's account as the distribution's packages name it, when no web
+    server process says so (it is stopped, or the wiki is being set up)."""
+    users = _UserDb.read(Path(root))
+    by_name = {name: uid for uid, (name, _gid) in users.users.items()}
+    for name in _DEFAULT_WEB_USERS:
+        if name in by_name:
+            return [users.account(by_name[name], None, frozenset(),
+                                  f"the distribution's web server account {name}")]
+    return []
 
 
 def can_read(account: Account, path: Path) -> bool:
