@@ -21,14 +21,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.hostile import blackhole_port, closed_port
-from wizard.check import CheckOptions, run_check
-from wizard.probe.ports import probe_ports
-from wizard.settings import Security, Settings
+
+from wizard.model.settings import Security, Settings
+from wizard.smtp.check import CheckOptions, run_check
+from wizard.smtp.ports import probe_ports
 
 SERVERS = """
 import json, sys, time
 from pathlib import Path
-from wizard.localserver import ServerOptions, SmtpServer, make_certs
+from wizard.demo.servers import ServerOptions, SmtpServer, make_certs
 certs = make_certs(Path(sys.argv[1]))
 a = SmtpServer(ServerOptions(mode="starttls"), certs).start()
 b = SmtpServer(ServerOptions(mode="implicit"), certs).start()

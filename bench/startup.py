@@ -19,7 +19,7 @@ _DEMO = """
 import asyncio, resource, sys, tempfile, time
 from pathlib import Path
 started = time.perf_counter()
-from wizard.demo import demo_servers
+from wizard.demo.sandbox import demo_servers
 from wizard.ui.app import make_app
 from wizard.ui.state import Services, WizardState
 from wizard.ui.steps import StartScreen

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from wizard.diagnose import CATALOGUE
+from wizard.model.diagnosis import CATALOGUE
 
 
 def plain(text: str) -> str:

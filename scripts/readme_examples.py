@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.dns_server import DnsServer  # noqa: E402
-from wizard.localserver import ServerOptions, SmtpServer, make_certs  # noqa: E402
+
+from wizard.demo.servers import ServerOptions, SmtpServer, make_certs  # noqa: E402
 
 WIKI = """<?php
 $wgSitename = "Example Wiki";

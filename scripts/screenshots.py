@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT))
 
 from textual.widgets import Input  # noqa: E402
 
-from wizard.demo import DEMO_PASSWORD, DEMO_USER, DemoServers, demo_servers  # noqa: E402
+from wizard.demo.sandbox import DEMO_PASSWORD, DEMO_USER, DemoServers, demo_servers  # noqa: E402
 from wizard.ui.app import WizardApp, make_app  # noqa: E402
 from wizard.ui.prefill import load_localsettings  # noqa: E402
 from wizard.ui.state import Mode, Services, WizardState  # noqa: E402

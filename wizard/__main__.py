@@ -1,5 +1,5 @@
 """`python -m wizard` runs the same entry point as `smtp-wizard`."""
 
-from wizard.cli import main
+from wizard.cli.main import main
 
 raise SystemExit(main())

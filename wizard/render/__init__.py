@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import PurePosixPath
 
-from wizard.i18n import _
-from wizard.settings import Settings
+from wizard.model.i18n import _
+from wizard.model.settings import Settings
 
 __all__ = [
     "PasswordMode",

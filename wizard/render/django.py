@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from wizard.i18n import _
+from wizard.model.i18n import _
+from wizard.model.settings import Security, Settings
 from wizard.render import Rendered, RenderOptions, Target
 from wizard.render.literals import number, python_comment, python_string
 from wizard.render.smtplib import (
@@ -11,7 +12,6 @@ from wizard.render.smtplib import (
     keyring_guard,
     python_password,
 )
-from wizard.settings import Security, Settings
 
 __all__ = ["render"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import textwrap
 
-from wizard.i18n import _
+from wizard.model.i18n import _
 from wizard.render import RenderError
 
 __all__ = [

@@ -7,10 +7,10 @@ the bare block: no `<?php`, no markers (the LocalSettings patcher adds those).
 
 from __future__ import annotations
 
-from wizard.i18n import _
+from wizard.model.i18n import _
+from wizard.model.settings import Security, Settings
 from wizard.render import PasswordMode, Rendered, RenderError, RenderOptions, Target
 from wizard.render.literals import number, php_comment, php_string
-from wizard.settings import Security, Settings
 
 __all__ = ["SECRET_VARIABLE", "render"]
 

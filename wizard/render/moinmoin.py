@@ -10,11 +10,11 @@ swallowed, so it goes on in clear text. There is no implicit TLS. Moin 2 logs in
 
 from __future__ import annotations
 
-from wizard.i18n import _
+from wizard.model.i18n import _
+from wizard.model.settings import Security, Settings
 from wizard.render import PasswordMode, Rendered, RenderError, RenderOptions, Target
 from wizard.render.literals import python_comment, python_string
 from wizard.render.smtplib import check_smtplib, keyring_guard, python_password
-from wizard.settings import Security, Settings
 
 __all__ = ["VERSIONS", "render"]
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 
-from wizard.i18n import _
+from wizard.model.i18n import _
+from wizard.model.settings import Security, Settings
 from wizard.render import PasswordMode, Rendered, RenderError, RenderOptions, Target
 from wizard.render.literals import number, python_comment, python_string
-from wizard.secrets import service_name
-from wizard.settings import Security, Settings
+from wizard.store.keyring import service_name
 
 __all__ = [
     "PythonPassword",

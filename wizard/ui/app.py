@@ -15,7 +15,7 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
 
-from wizard.i18n import _
+from wizard.model.i18n import _
 from wizard.ui.modals import ConfirmModal
 from wizard.ui.state import Mode, Services, StepOutcome, WizardState
 from wizard.ui.steps import (
@@ -121,7 +121,7 @@ def run_wizard(demo: bool = False, localsettings: str | None = None,
     if not demo:
         return _run(make_app(state, skip_start=skip_start))
     # The demo server's lazy imports (aiosmtpd, trustme) are paid only in demo mode.
-    from wizard.demo import demo_servers
+    from wizard.demo.sandbox import demo_servers
 
     with tempfile.TemporaryDirectory(prefix="smtp-wizard-demo-") as folder, \
             demo_servers(Path(folder)) as servers:

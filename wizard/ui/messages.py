@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from wizard.probe.ports import PortResult
-from wizard.probe.transcript import Line
-from wizard.report import Report, Step
-from wizard.secrets import BackendInfo
+from wizard.model.report import Report, Step
+from wizard.smtp.ports import PortResult
+from wizard.smtp.transcript import Line
+from wizard.store.keyring import BackendInfo
 
 __all__ = [
     "CheckFinished",

@@ -9,7 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
-from wizard.i18n import _
+from wizard.model.i18n import _
 
 __all__ = ["ConfirmModal", "FallbackModal", "HelpModal"]
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from wizard.i18n import _
-from wizard.localsettings import (
+from wizard.mediawiki.localsettings import (
     LocalSettingsError,
     find_localsettings,
     read_localsettings,
     to_settings,
 )
-from wizard.settings import SettingsError
+from wizard.model.i18n import _
+from wizard.model.settings import SettingsError
 from wizard.ui.state import Mode, WizardState
 
 __all__ = ["check_localsettings_path", "load_localsettings", "switch_localsettings"]

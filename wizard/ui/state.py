@@ -13,19 +13,19 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from wizard.check import run_check
-from wizard.discover import discover
-from wizard.probe.dns import AddressResult, resolve_addresses
-from wizard.probe.ports import PortResult, probe_ports
+from wizard.model.report import Report, Status
+from wizard.model.settings import DEFAULT_TIMEOUT, Settings
 from wizard.render import PasswordMode, Target
-from wizard.report import Report, Status
-from wizard.settings import DEFAULT_TIMEOUT, Settings
+from wizard.smtp.check import run_check
+from wizard.smtp.discover import discover
+from wizard.smtp.dns import AddressResult, resolve_addresses
+from wizard.smtp.ports import PortResult, probe_ports
 
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
 
-    from wizard.localsettings import WikiConfig
-    from wizard.secrets import BackendInfo
+    from wizard.mediawiki.localsettings import WikiConfig
+    from wizard.store.keyring import BackendInfo
 
 __all__ = [
     "DEFAULT_PORTS",

@@ -17,10 +17,10 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
-from wizard.check import CheckOptions, planned_steps
-from wizard.i18n import _
-from wizard.report import Report
-from wizard.settings import Settings
+from wizard.model.i18n import _
+from wizard.model.report import Report
+from wizard.model.settings import Settings
+from wizard.smtp.check import CheckOptions, planned_steps
 from wizard.ui.messages import CheckFinished, CheckProgressed, TranscriptLineAdded
 from wizard.ui.modals import HelpModal
 from wizard.ui.state import Services, StepOutcome, WizardState

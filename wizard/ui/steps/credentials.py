@@ -9,18 +9,18 @@ from textual.containers import Horizontal
 from textual.widgets import Button, Checkbox, Input, Static
 from textual.worker import get_current_worker
 
-from wizard.check import CheckOptions
-from wizard.i18n import N_, _
+from wizard.model.i18n import N_, _
+from wizard.model.report import Report, Status
+from wizard.model.settings import Client, Settings, SettingsError, check_password
 from wizard.render import Target
-from wizard.report import Report, Status
-from wizard.secrets import (
+from wizard.smtp.check import CheckOptions
+from wizard.store.keyring import (
     SecretsError,
     backend_info,
     cryptfile_backend,
     default_cryptfile_path,
     store_password,
 )
-from wizard.settings import Client, Settings, SettingsError, check_password
 from wizard.ui.messages import KeyringUnavailable, PasswordNotStored, PasswordStored
 from wizard.ui.modals import FallbackModal
 from wizard.ui.steps.base import StepScreen

@@ -16,9 +16,9 @@ from textual.message import Message
 from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
 
-from wizard.doctor import AREAS, doctor_findings_to_settings, run_doctor
-from wizard.i18n import N_, _, ngettext
-from wizard.report import Report, Status, Step
+from wizard.doctor.run import AREAS, doctor_findings_to_settings, run_doctor
+from wizard.model.i18n import N_, _, ngettext
+from wizard.model.report import Report, Status, Step
 from wizard.ui.prefill import check_localsettings_path, switch_localsettings
 from wizard.ui.steps.base import StepScreen
 from wizard.ui.validators import FieldValidator

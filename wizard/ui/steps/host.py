@@ -8,12 +8,12 @@ from textual.timer import Timer
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from wizard.diagnose import diagnose
-from wizard.discover import DiscoveryResult, Endpoint
-from wizard.i18n import N_, _
-from wizard.probe.dns import AddressResult
-from wizard.report import Status, Step
-from wizard.settings import Security, Settings, SettingsError, parse_host
+from wizard.model.diagnosis import diagnose
+from wizard.model.i18n import N_, _
+from wizard.model.report import Status, Step
+from wizard.model.settings import Security, Settings, SettingsError, parse_host
+from wizard.smtp.discover import DiscoveryResult, Endpoint
+from wizard.smtp.dns import AddressResult
 from wizard.ui.steps.base import StepScreen
 from wizard.ui.validators import FieldValidator
 from wizard.ui.widgets import CheckList

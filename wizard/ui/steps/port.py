@@ -6,10 +6,10 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Input, Static
 
-from wizard.diagnose import diagnose
-from wizard.i18n import N_, _
-from wizard.probe.ports import PortResult, PortState
-from wizard.settings import Security, SettingsError, check_port
+from wizard.model.diagnosis import diagnose
+from wizard.model.i18n import N_, _
+from wizard.model.settings import Security, SettingsError, check_port
+from wizard.smtp.ports import PortResult, PortState
 from wizard.ui.messages import PortProbed, PortsProbed
 from wizard.ui.steps.base import StepScreen
 from wizard.ui.validators import FieldValidator

@@ -6,9 +6,9 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.widgets import RadioButton, RadioSet, Static
 
-from wizard.i18n import N_, _
-from wizard.probe.ports import PortResult, PortState
-from wizard.settings import Security
+from wizard.model.i18n import N_, _
+from wizard.model.settings import Security
+from wizard.smtp.ports import PortResult, PortState
 from wizard.ui.messages import PortsProbed
 from wizard.ui.steps.base import StepScreen
 

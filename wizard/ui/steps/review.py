@@ -10,10 +10,9 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
-from wizard.configure import write_patch, write_snippet
-from wizard.files import backup_folder
-from wizard.i18n import N_, _
-from wizard.localsettings import LocalSettingsError
+from wizard.mediawiki.localsettings import LocalSettingsError
+from wizard.model.i18n import N_, _
+from wizard.model.settings import SettingsError
 from wizard.render import (
     PasswordMode,
     Rendered,
@@ -22,7 +21,8 @@ from wizard.render import (
     Target,
     render,
 )
-from wizard.settings import SettingsError
+from wizard.store.files import backup_folder
+from wizard.store.install import write_patch, write_snippet
 from wizard.ui.modals import ConfirmModal
 from wizard.ui.steps.base import StepScreen
 

@@ -13,11 +13,11 @@ from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Static
 from textual.worker import get_current_worker
 
-from wizard.i18n import N_, _
-from wizard.localsettings import LintOutcome, LocalSettingsError, PasswordKind
-from wizard.report import Report, Status
-from wizard.rotate import RotateResult, rotate_password
-from wizard.secrets import BackendInfo, backend_info
+from wizard.mediawiki.localsettings import LintOutcome, LocalSettingsError, PasswordKind
+from wizard.model.i18n import N_, _
+from wizard.model.report import Report, Status
+from wizard.store.keyring import BackendInfo, backend_info
+from wizard.store.rotate import RotateResult, rotate_password
 from wizard.ui.modals import ConfirmModal
 from wizard.ui.prefill import check_localsettings_path, switch_localsettings
 from wizard.ui.steps.base import StepScreen

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from wizard.i18n import N_, _
+from wizard.model.i18n import N_, _
 from wizard.ui.state import Mode
 from wizard.ui.steps.base import StepScreen
 

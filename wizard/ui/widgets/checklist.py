@@ -9,8 +9,8 @@ from rich.markup import escape
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from wizard.i18n import N_, _
-from wizard.report import Status, Step
+from wizard.model.i18n import N_, _
+from wizard.model.report import Status, Step
 
 __all__ = ["STEP_LABELS", "CheckList", "CheckRow"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from textual.timer import Timer
 from textual.widgets import DataTable
 
-from wizard.i18n import N_, _
-from wizard.probe.ports import PortResult, PortState
+from wizard.model.i18n import N_, _
+from wizard.smtp.ports import PortResult, PortState
 
 __all__ = ["PortTable", "describe_state"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from textual.widgets import Log
 
-from wizard.i18n import _
-from wizard.probe.transcript import Line
+from wizard.model.i18n import _
+from wizard.smtp.transcript import Line
 
 __all__ = ["TranscriptPane"]
 

@@ -1,0 +1,1 @@
+"""The core and the command line against real loopback servers, PHP, Django and keyrings."""

@@ -1,0 +1,229 @@
+"""The wizard driven with keys against real loopback SMTP servers (Textual Pilot).
+
+Each test walks the real screens and workers; only the keyring is a private encrypted
+file in tmp_path, so the developer's own keyring is never touched.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from keyring.backends import fail
+from textual.pilot import Pilot
+from textual.widgets import Input, Static
+
+from tests.support.common import PASSWORD, USER
+from tests.support.hostile import blackhole_port, closed_port
+from tests.support.pilot import TIMEOUT, settle, type_into, until
+from tests.support.servers import Certs, SmtpServer
+from wizard.model.settings import Security
+from wizard.store.keyring import cryptfile_backend, load_password
+from wizard.ui.app import WizardApp, make_app
+from wizard.ui.state import Services, WizardState
+from wizard.ui.steps import (
+    CredentialsScreen,
+    HostScreen,
+    PortScreen,
+    ProtocolScreen,
+    ReviewScreen,
+    SenderScreen,
+)
+from wizard.ui.widgets import CheckList, PortTable, TranscriptPane
+
+
+def build(tmp_path: Path, ca_file: Path, ports: tuple[int, ...], *,
+          backend: object | None = None) -> tuple[WizardApp, object]:
+    ring = backend if backend is not None else cryptfile_backend(tmp_path / "ring.cfg",
+                                                                 "master-pw")
+    state = WizardState(timeout=TIMEOUT, ca_file=str(ca_file), candidate_ports=ports)
+    services = Services(keyring_backend=ring,  # type: ignore[arg-type]
+                        cryptfile_path=tmp_path / "fallback.cfg")
+    return make_app(state, services, cursor_blink=False), ring
+
+
+async def walk_to_credentials(pilot: Pilot[int], host: str, port: int, *,
+                              prefix: str = "") -> None:
+    app = pilot.app
+    await pilot.press("enter")  # Start: new setup
+    await until(pilot, lambda: isinstance(app.screen, HostScreen))
+    await type_into(pilot, "#host", prefix + host)
+    await pilot.press("enter")
+    await until(pilot, lambda: isinstance(app.screen, ProtocolScreen))
+    await settle(pilot)
+    await pilot.press("ctrl+n")
+    await until(pilot, lambda: isinstance(app.screen, PortScreen))
+    await until(pilot, lambda: not app.screen.query_one(PortTable).pending)
+    await settle(pilot)
+    app.screen.query_one(PortTable).select_port(port)
+    await pilot.press("ctrl+n")
+    await until(pilot, lambda: isinstance(app.screen, CredentialsScreen))
+
+
+async def log_in(pilot: Pilot[int], password: str) -> None:
+    await type_into(pilot, "#username", USER)
+    await type_into(pilot, "#password", password)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+SNIPPET_MARK = {"mediawiki": "$wgSMTP", "django": "EMAIL_HOST", "smtplib": "smtplib",
+                "moinmoin": "mail_smarthost"}
+
+
+@pytest.mark.parametrize("target", ["mediawiki", "django", "smtplib", "moinmoin"])
+async def test_happy_path_writes_a_snippet(target: str, tmp_path: Path, certs: Certs,
+                                           smtp_server: Callable[..., SmtpServer]) -> None:
+    """The whole flow with the keyboard: login tested and stored, sender tested, file
+    written only after the confirmation, for every target."""
+    server = smtp_server(mode="starttls")
+    implicit = smtp_server(mode="implicit")
+    app, ring = build(tmp_path, certs.ca_file, (server.port, implicit.port))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await walk_to_credentials(pilot, "127.0.0.1", server.port)
+        await log_in(pilot, PASSWORD)
+        state = app.state
+        assert state.results["credentials"].ok
+        assert state.stored_in is not None and state.stored_in.name == "encrypted file"
+        assert state.settings is not None
+        assert load_password(state.settings, backend=ring) == PASSWORD  # type: ignore[arg-type]
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: isinstance(app.screen, SenderScreen))
+        assert app.screen.query_one("#sender", Input).value == USER
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert state.results["sender"].ok, state.results["sender"]
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: isinstance(app.screen, ReviewScreen))
+        screen = app.screen
+        screen.query_one(f"#target-{target}").value = True  # type: ignore[attr-defined]
+        await pilot.pause()
+        out = tmp_path / "snippet.out"
+        screen.query_one("#path", Input).value = str(out)
+        await pilot.pause()
+        screen.query_one("#write").focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not out.exists(), "written before the confirmation"
+        await pilot.press("y")
+        await pilot.pause()
+        text = out.read_text()
+        assert SNIPPET_MARK[target] in text
+        assert PASSWORD not in text  # the default mode reads it from the environment
+        assert "✓" in str(screen.query_one("#summary", Static).content)
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+    assert app.return_value == 0
+    assert server.recorder.logins and server.recorder.logins[-1] == ("LOGIN", USER, True)
+
+
+async def test_back_and_change_port_clears_later_results(
+        tmp_path: Path, certs: Certs, smtp_server: Callable[..., SmtpServer]) -> None:
+    """Going back keeps the answers; choosing another port forgets the login result."""
+    server = smtp_server(mode="starttls")
+    implicit = smtp_server(mode="implicit")
+    app, _ring = build(tmp_path, certs.ca_file, (server.port, implicit.port))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await walk_to_credentials(pilot, "127.0.0.1", server.port)
+        await log_in(pilot, PASSWORD)
+        assert "credentials" in app.state.results
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, PortScreen))
+        await until(pilot, lambda: not app.screen.query_one(PortTable).pending)
+        await settle(pilot)
+        assert app.screen.query_one(PortTable).selected_port == server.port
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, ProtocolScreen))
+        await pilot.press("down", "enter")  # ssl://
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: isinstance(app.screen, PortScreen))
+        await until(pilot, lambda: not app.screen.query_one(PortTable).pending)
+        await settle(pilot)
+        # The recommended port for ssl:// is the implicit-TLS one.
+        assert app.screen.query_one(PortTable).selected_port == implicit.port
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: isinstance(app.screen, CredentialsScreen))
+        settings = app.state.settings
+        assert settings is not None
+        assert (settings.port, settings.security) == (implicit.port, Security.TLS)
+        assert "credentials" not in app.state.results
+        assert app.screen.query_one("#username", Input).value == USER
+        await log_in(pilot, PASSWORD)
+        assert app.state.results["credentials"].ok
+        assert implicit.recorder.logins[-1][2] is True
+
+
+async def test_wrong_password_shows_diagnosis_and_stores_nothing(
+        tmp_path: Path, certs: Certs, smtp_server: Callable[..., SmtpServer]) -> None:
+    server = smtp_server(mode="starttls")
+    app, ring = build(tmp_path, certs.ca_file, (server.port,))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await walk_to_credentials(pilot, "127.0.0.1", server.port)
+        await log_in(pilot, "wrong-password")
+        report = app.state.results["credentials"]
+        assert report.diagnoses == ["auth-failed"]
+        shown = app.screen.query_one(CheckList).text
+        assert "✗" in shown and "rejected the login" in shown
+        assert app.state.stored_in is None and app.state.password is None
+        assert app.state.settings is not None
+        assert load_password(app.state.settings, backend=ring) is None  # type: ignore[arg-type]
+        await pilot.press("ctrl+t")
+        pane = app.screen.query_one(TranscriptPane)
+        assert "AUTH" in "\n".join(pane.lines)
+        assert "wrong-password" not in "\n".join(pane.lines)
+
+
+async def test_blackholed_port_times_out_while_ui_responds(
+        tmp_path: Path, certs: Certs, smtp_server: Callable[..., SmtpServer]) -> None:
+    """A port that drops SYNs shows the timeout diagnosis within the deadline, and keys
+    work while the probe waits."""
+    server = smtp_server(mode="starttls")
+    with blackhole_port() as hole, closed_port() as refused:
+        app, _ring = build(tmp_path, certs.ca_file, (server.port, refused, hole))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, HostScreen))
+            await type_into(pilot, "#host", "127.0.0.1")
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, ProtocolScreen))
+            await settle(pilot)
+            started = time.monotonic()
+            await pilot.press("ctrl+n")
+            await until(pilot, lambda: isinstance(app.screen, PortScreen))
+            table = app.screen.query_one(PortTable)
+            await until(pilot, lambda: server.port in table.results)
+            assert hole in table.pending  # still waiting ...
+            await pilot.press("ctrl+t")  # ... and the UI answers keys meanwhile
+            await pilot.pause()
+            assert not app.screen.query_one(TranscriptPane).has_class("-hidden")
+            await until(pilot, lambda: not table.pending, within=TIMEOUT + 3)
+            assert time.monotonic() - started < TIMEOUT + 2
+            table.select_port(hole)
+            await pilot.pause()
+            text = str(app.screen.query_one("#diagnosis", Static).content)
+            assert "did not answer within" in text and "EC2" in text
+            table.select_port(refused)
+            await pilot.pause()
+            assert "refused" in str(app.screen.query_one("#diagnosis", Static).content)
+
+
+async def test_quitting_midway_writes_nothing(tmp_path: Path, certs: Certs,
+                                             smtp_server: Callable[..., SmtpServer]) -> None:
+    server = smtp_server(mode="starttls")
+    local = tmp_path / "LocalSettings.php"
+    local.write_text("<?php\n$wgSitename = 'Test';\n$wgSMTP = false;\n")
+    before = local.read_bytes()
+    app, _ring = build(tmp_path, certs.ca_file, (server.port,), backend=fail.Keyring())
+    app.state.localsettings = local
+    async with app.run_test(size=(80, 24)) as pilot:
+        await walk_to_credentials(pilot, "127.0.0.1", server.port)
+        await type_into(pilot, "#username", USER)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        await pilot.press("y")  # "Quit now? Nothing has been written."
+        await pilot.pause()
+    assert app.return_value == 1
+    assert local.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["LocalSettings.php"]

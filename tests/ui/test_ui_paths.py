@@ -1,0 +1,239 @@
+"""The wizard's two other paths, driven with keys against real loopback SMTP servers:
+rotating the SMTP password, and checking an existing LocalSettings.php (the doctor).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from keyring.backends import fail
+from textual.pilot import Pilot
+from textual.widgets import Input, Static
+
+from tests.support.common import USER, backups_of
+from tests.support.pilot import TIMEOUT, settle, type_into, until
+from tests.support.servers import Certs, SmtpServer
+from wizard.store.keyring import cryptfile_backend, load_password
+from wizard.ui.app import WizardApp, make_app
+from wizard.ui.modals import ConfirmModal
+from wizard.ui.state import Mode, Services, WizardState
+from wizard.ui.steps import (
+    DoctorScreen,
+    HostScreen,
+    NewPasswordScreen,
+    RotateScreen,
+    WikiScreen,
+)
+from wizard.ui.widgets import CheckList
+
+NEW = "n3w 'Pass\\word'"
+OLD = "old-s3cret"
+SENDER = "noreply@wiki.example.net"
+
+
+def wiki(tmp_path: Path, port: int, ca_file: Path, password: str = f"'{OLD}'",
+         extra: str = "") -> Path:
+    local = tmp_path / "LocalSettings.php"
+    local.write_text(f"""<?php
+$wgSitename = "Test wiki";  // a comment that stays
+$wgServer = "https://wiki.example.net";
+$wgPasswordSender = "{SENDER}";
+$wgEmergencyContact = "{USER}";
+{extra}$wgSMTP = [
+    'host'     => '127.0.0.1',
+    'port'     => {port},
+    'auth'     => true,
+    'username' => '{USER}',
+    'password' => {password},
+    'timeout'  => 5,
+    'socket_options' => [ 'ssl' => [ 'cafile' => '{ca_file}' ] ],
+];
+""")
+    return local
+
+
+def build(tmp_path: Path, ca_file: Path, mode: Mode, backend: object) -> WizardApp:
+    state = WizardState(mode=mode, timeout=TIMEOUT, ca_file=str(ca_file))
+    services = Services(keyring_backend=backend,  # type: ignore[arg-type]
+                        cryptfile_path=tmp_path / "fallback.cfg")
+    return make_app(state, services, cursor_blink=False)
+
+
+async def to_new_password(pilot: Pilot[int], local: Path, password: str) -> None:
+    """Start (rotate) → the wiki's path → the new password typed and tested."""
+    app = pilot.app
+    await pilot.press("enter")  # Start: the highlighted mode
+    await until(pilot, lambda: isinstance(app.screen, WikiScreen))
+    await fill(pilot, "#localsettings", str(local))
+    await pilot.press("enter")
+    await until(pilot, lambda: isinstance(app.screen, NewPasswordScreen))
+    assert app.screen.query_one("#username", Input).value == USER
+    assert app.screen.query_one("#password", Input).value == ""  # never the old one
+    await type_into(pilot, "#password", password)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def fill(pilot: Pilot[int], selector: str, text: str) -> None:
+    """Set a long field at once: typing a path key by key costs seconds."""
+    field = pilot.app.screen.query_one(selector, Input)
+    field.value = text
+    field.focus()
+    await pilot.pause()
+
+
+def files(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+async def test_rotate_replaces_only_the_literal_and_stores_the_new_password(
+        tmp_path: Path, certs: Certs, smtp_server: Callable[..., SmtpServer]) -> None:
+    server = smtp_server(mode="starttls", users={USER: NEW})
+    folder = tmp_path / "wiki"
+    folder.mkdir()
+    local = wiki(folder, server.port, certs.ca_file)
+    before = local.read_bytes()
+    ring = cryptfile_backend(tmp_path / "ring.cfg", "master-pw")
+    app = build(tmp_path, certs.ca_file, Mode.ROTATE, ring)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_new_password(pilot, local, NEW)
+        assert app.state.results["credentials"].ok
+        assert app.state.stored_in is None, "stored before the confirmation"
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: isinstance(app.screen, RotateScreen))
+        await settle(pilot)
+        where = str(app.screen.query_one("#where", Static).content)
+        assert "LocalSettings.php, line 6" in where
+        assert "encrypted" in str(app.screen.query_one("#keyring", Static).content)
+        screen = app.screen
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        assert local.read_bytes() == before and files(folder) == ["LocalSettings.php"]
+        await pilot.press("y")
+        await until(pilot, lambda: app.screen is screen)
+        await settle(pilot)
+        outcome = str(screen.query_one("#outcome", Static).content)
+        assert "✓ Replaced the password" in outcome and "encrypted file" in outcome
+        assert NEW not in outcome and OLD not in outcome
+        assert "✓" in screen.query_one(CheckList).text
+        await pilot.press("ctrl+n")  # Finish
+        await pilot.pause()
+    assert app.return_value == 0
+    assert local.read_bytes() == before.replace(f"'{OLD}'".encode(),
+                                                b"'n3w \\'Pass\\\\word\\''")
+    [backup] = backups_of(local)
+    assert backup.read_bytes() == before
+    assert app.state.settings is not None
+    assert load_password(app.state.settings, backend=ring) == NEW  # type: ignore[arg-type]
+    assert [ok for _mech, _user, ok in server.recorder.logins] == [True, True]
+
+
+async def test_rotate_with_a_wrong_password_stops_and_changes_nothing(
+        tmp_path: Path, certs: Certs, smtp_server: Callable[..., SmtpServer]) -> None:
+    server = smtp_server(mode="starttls", users={USER: NEW})
+    local = wiki(tmp_path, server.port, certs.ca_file)
+    before = local.read_bytes()
+    app = build(tmp_path, certs.ca_file, Mode.ROTATE, fail.Keyring())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_new_password(pilot, local, "not-the-new-one")
+        assert app.state.results["credentials"].diagnoses == ["auth-failed"]
+        assert "rejected the login" in app.screen.query_one(CheckList).text
+        await pilot.press("ctrl+n")  # does not go on with a password that fails
+        await pilot.pause()
+        assert isinstance(app.screen, NewPasswordScreen)
+        assert "did not log in" in str(app.screen.query_one("#hint", Static).content)
+    assert local.read_bytes() == before
+    assert files(tmp_path) == ["LocalSettings.php"]
+
+
+async def test_quitting_at_the_confirmation_writes_nothing(
+        tmp_path: Path, certs: Certs, smtp_server: Callable[..., SmtpServer]) -> None:
+    server = smtp_server(mode="starttls", users={USER: NEW})
+    local = wiki(tmp_path, server.port, certs.ca_file)
+    before = local.read_bytes()
+    app = build(tmp_path, certs.ca_file, Mode.ROTATE, fail.Keyring())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_new_password(pilot, local, NEW)
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: isinstance(app.screen, RotateScreen))
+        await settle(pilot)
+        assert "not stored" in str(app.screen.query_one("#keyring", Static).content)
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert app.return_value == 1
+    assert local.read_bytes() == before
+    assert files(tmp_path) == ["LocalSettings.php"]
+    assert len(server.recorder.logins) == 1  # the Credentials test only
+
+
+async def test_rotate_environment_password_says_where_to_set_it(
+        tmp_path: Path, certs: Certs, smtp_server: Callable[..., SmtpServer]) -> None:
+    """The file is left alone; with no usable keyring the outcome says it was not stored."""
+    server = smtp_server(mode="starttls", users={USER: NEW})
+    local = wiki(tmp_path, server.port, certs.ca_file, password="getenv('WIKI_SMTP_PW')")
+    before = local.read_bytes()
+    app = build(tmp_path, certs.ca_file, Mode.ROTATE, fail.Keyring())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_new_password(pilot, local, NEW)
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: isinstance(app.screen, RotateScreen))
+        await settle(pilot)
+        screen = app.screen
+        assert "WIKI_SMTP_PW" in str(screen.query_one("#where", Static).content)
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("y")
+        await until(pilot, lambda: app.screen is screen)
+        await settle(pilot)
+        outcome = str(screen.query_one("#outcome", Static).content)
+        assert "Not stored in the keyring" in outcome
+        assert "WIKI_SMTP_PW" in outcome and "Replaced" not in outcome
+        assert app.state.stored_in is None and app.state.written == []
+    assert local.read_bytes() == before
+    assert files(tmp_path) == ["LocalSettings.php"]
+
+
+async def test_doctor_shows_findings_and_prefills_the_steps(
+        tmp_path: Path, certs: Certs, smtp_server: Callable[..., SmtpServer]) -> None:
+    """The path typed on the doctor screen; the server refuses $wgPasswordSender and the
+    file changes PHP's include path. Next reaches Host with the file's host and port."""
+    server = smtp_server(mode="starttls", reject_senders={SENDER})
+    local = wiki(tmp_path, server.port, certs.ca_file, password="'s3cret'",
+                 extra="set_include_path( '/opt/old-wiki-libs' );\n")
+    before = local.read_bytes()
+    app = build(tmp_path, certs.ca_file, Mode.DOCTOR, fail.Keyring())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")  # Start: check an existing LocalSettings.php
+        await until(pilot, lambda: isinstance(app.screen, DoctorScreen))
+        screen = app.screen
+        await fill(pilot, "#localsettings", str(tmp_path / "nowhere"))
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "There is no LocalSettings.php" in str(screen.query_one("#hint",
+                                                                       Static).content)
+        await fill(pilot, "#localsettings", str(tmp_path))
+        await pilot.press("enter")
+        await until(pilot, lambda: app.state.doctor is not None, within=30)
+        report = app.state.doctor
+        assert report is not None
+        assert {"sender-rejected", "include-path"} <= set(report.diagnoses)
+        smtp = screen.query_one("#area-smtp", CheckList).text
+        assert "✗ MAIL FROM" in smtp and SENDER in smtp
+        wiki_rows = screen.query_one("#area-wiki", CheckList).text
+        assert "include_path" in wiki_rows and "wiki.include_path" not in wiki_rows
+        assert "→" in wiki_rows  # the fix under a finding
+        assert not screen.query_one("#title-php", Static).has_class("-hidden")
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: isinstance(app.screen, HostScreen))
+        assert app.screen.query_one("#host", Input).value == "127.0.0.1"
+        notes = str(app.screen.query_one("#notes", Static).content)
+        assert "sender" in notes
+    settings = app.state.settings
+    assert settings is not None and (settings.host, settings.port) == ("127.0.0.1",
+                                                                      server.port)
+    assert app.state.prefill["sender"] == SENDER
+    assert app.state.localsettings == tmp_path / "LocalSettings.php"
+    assert local.read_bytes() == before

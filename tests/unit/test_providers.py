@@ -1,0 +1,119 @@
+"""Provider presets: the data file is well-formed and matching finds the right preset."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from wizard.model.settings import Security, check_hostname, check_port
+from wizard.smtp.providers import Provider, load_providers, match_domain, match_mx
+
+REQUIRED = {"google", "microsoft365", "outlook", "amazon-ses", "sendgrid", "mailgun",
+            "postmark", "brevo", "zoho", "fastmail", "icloud", "yahoo"}
+
+
+def by_id(provider_id: str) -> Provider:
+    return next(p for p in load_providers() if p.id == provider_id)
+
+
+def test_data_file_loads_every_required_preset_once() -> None:
+    providers = load_providers()
+    ids = [p.id for p in providers]
+    assert len(ids) == len(set(ids))
+    assert set(ids) >= REQUIRED
+    assert load_providers() is providers, "read once, then cached"
+
+
+@pytest.mark.parametrize("provider", load_providers(), ids=lambda p: p.id)
+def test_every_preset_is_well_formed(provider: Provider) -> None:
+    assert provider.name
+    assert check_hostname(provider.host) == provider.host
+    assert check_port(provider.port) == provider.port
+    assert provider.security in (Security.STARTTLS, Security.TLS)
+    # The security must fit the port, as Settings.hints() would otherwise warn.
+    assert (provider.port == 465) == (provider.security is Security.TLS)
+    for port, security in provider.alternatives:
+        assert check_port(port) == port
+        assert security in (Security.STARTTLS, Security.TLS)
+    for region in provider.regions:
+        assert region.label
+        assert check_hostname(region.host) == region.host
+    if provider.regions:
+        assert provider.host in {r.host for r in provider.regions}
+    for pattern in (*provider.domains, *provider.mx):
+        check_hostname(pattern.removeprefix("*."))
+    assert provider.notes, "each preset says what people trip over"
+    assert all(isinstance(note, str) and note.strip() for note in provider.shown_notes())
+    assert provider.username or provider.username_hint
+
+
+def test_fixed_facts_of_well_known_presets() -> None:
+    assert by_id("sendgrid").username == "apikey"
+    assert any("app password" in note and "myaccount.google.com/apppasswords" in note
+               for note in by_id("google").notes)
+    assert any("SMTP AUTH must be enabled" in note for note in by_id("microsoft365").notes)
+    assert by_id("brevo").host == "smtp-relay.brevo.com"
+    assert {r.host for r in by_id("mailgun").regions} == {"smtp.mailgun.org",
+                                                          "smtp.eu.mailgun.org"}
+    assert {r.host for r in by_id("zoho").regions} >= {"smtp.zoho.com", "smtp.zoho.eu"}
+    ses = by_id("amazon-ses")
+    hosts = {r.host for r in ses.regions}
+    assert all(re.fullmatch(r"email-smtp\.[a-z]{2}(-gov)?-[a-z]+-\d\.amazonaws\.com", h)
+               for h in hosts)
+    assert {"email-smtp.us-east-1.amazonaws.com", "email-smtp.eu-west-1.amazonaws.com",
+            "email-smtp.ap-southeast-2.amazonaws.com"} <= hosts
+
+
+@pytest.mark.parametrize(("domain", "expected"), [
+    ("gmail.com", "google"),
+    ("GoogleMail.COM.", "google"),
+    ("contoso.onmicrosoft.com", "microsoft365"),
+    ("hotmail.co.uk", "outlook"),
+    ("icloud.com", "icloud"),
+    ("ymail.com", "yahoo"),
+    ("fastmail.fm", "fastmail"),
+    ("zohomail.eu", "zoho"),
+    ("example.org", None),
+    ("onmicrosoft.com", None),
+    ("notgmail.com", None),
+])
+def test_match_domain(domain: str, expected: str | None) -> None:
+    provider = match_domain(domain)
+    assert (provider.id if provider else None) == expected
+
+
+@pytest.mark.parametrize(("mx_hosts", "expected", "host"), [
+    (["aspmx.l.google.com", "alt1.aspmx.l.google.com"], "google", "smtp.gmail.com"),
+    (["smtp.google.com"], "google", "smtp.gmail.com"),
+    (["contoso-com.mail.protection.outlook.com"], "microsoft365", "smtp.office365.com"),
+    (["contoso-com.s-v1.mx.microsoft"], "microsoft365", "smtp.office365.com"),
+    # Consumer Outlook.com sits under protection.outlook.com too: the longer suffix wins.
+    (["hotmail-com.olc.protection.outlook.com"], "outlook", "smtp-mail.outlook.com"),
+    (["inbound-smtp.eu-west-1.amazonaws.com"], "amazon-ses",
+     "email-smtp.eu-west-1.amazonaws.com"),
+    (["mxa.eu.mailgun.org"], "mailgun", "smtp.eu.mailgun.org"),
+    (["mxb.mailgun.org"], "mailgun", "smtp.mailgun.org"),
+    (["mx.zoho.eu", "mx2.zoho.eu"], "zoho-org", "smtppro.zoho.eu"),
+    (["in1-smtp.messagingengine.com"], "fastmail", "smtp.fastmail.com"),
+    (["mx01.mail.icloud.com"], "icloud", "smtp.mail.me.com"),
+    (["mta7.am0.yahoodns.net"], "yahoo", "smtp.mail.yahoo.com"),
+    # AOL shares yahoodns.net but is not Yahoo's submission host.
+    (["mx-aol.mail.gm0.yahoodns.net"], None, None),
+    # The best-preference MX decides; an unknown first host falls through to the next.
+    (["mail.example.org", "aspmx.l.google.com"], "google", "smtp.gmail.com"),
+    (["mail.example.org"], None, None),
+    (["evilgoogle.com"], None, None),
+])
+def test_match_mx(mx_hosts: list[str], expected: str | None, host: str | None) -> None:
+    provider = match_mx(mx_hosts)
+    assert (provider.id if provider else None) == expected
+    assert (provider.host if provider else None) == host
+
+
+def test_region_match_keeps_the_rest_of_the_preset() -> None:
+    provider = match_mx(["inbound-smtp.us-west-2.amazonaws.com"])
+    assert provider is not None
+    assert provider.region == "US West (Oregon)"
+    assert (provider.port, provider.security, provider.notes) == (
+        by_id("amazon-ses").port, by_id("amazon-ses").security, by_id("amazon-ses").notes)

@@ -1,0 +1,101 @@
+"""Plain-text rendering of reports for the terminal: one line per step, the fix under it.
+
+Marks are characters (✓ ! ✗ -), so the meaning survives a terminal without colour.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+from wizard.model.i18n import N_, _
+from wizard.model.report import Report, Status, Step
+
+__all__ = ["discovery_text", "report_json", "report_text"]
+
+_WIDTH = 78
+_ID_WIDTH = 10
+_MAX_ID_WIDTH = 17
+
+
+def _wrap(indent: str, label: str, text: str) -> list[str]:
+    return textwrap.wrap(text, _WIDTH, initial_indent=indent + label,
+                         subsequent_indent=indent + " " * len(label)) or [indent + label]
+
+
+_AREA_TITLES = {
+    "wiki": N_("LocalSettings.php"),
+    "php": N_("PHP"),
+    "system": N_("This machine"),
+    "smtp": N_("The mail server, live"),
+}
+
+
+def _step_lines(step: Step, width: int, verbose: bool, label: str) -> list[str]:
+    indent = " " * (4 + width + 1)
+    lines = [f"  {step.status.mark} {label:<{width}} {step.summary}"]
+    if step.diagnosis is not None:
+        lines += _wrap(indent, _("cause: "), step.diagnosis.cause)
+        lines += _wrap(indent, _("fix:   "), step.diagnosis.fix)
+        lines.append(f"{indent}[{step.diagnosis.code}]")
+    if verbose or step.status is Status.FAIL:
+        lines += [indent + detail for detail in step.details if detail]
+    if verbose:
+        lines += ["      " + str(line) for line in step.transcript]
+    return lines
+
+
+def report_text(report: Report, *, verbose: bool = False, title: str = "") -> str:
+    """One line per step, the cause and fix under a problem; steps named "area.check"
+    (the doctor's) are grouped under a heading per area."""
+    lines = [title] if title else []
+    grouped = any("." in step.id for step in report.steps)
+    labels = [step.id.partition(".")[2] if grouped else step.id for step in report.steps]
+    width = min(max([_ID_WIDTH, *map(len, labels)]), _MAX_ID_WIDTH)
+    area = ""
+    for step, label in zip(report.steps, labels, strict=True):
+        if grouped and step.id.partition(".")[0] != area:
+            area = step.id.partition(".")[0]
+            lines.append(_(_AREA_TITLES.get(area, area)) + ":")
+        lines += _step_lines(step, width, verbose, label)
+    counts = {status: sum(step.status is status for step in report.steps) for status in Status}
+    verdict = {Status.OK: _("OK"), Status.WARN: _("OK, with warnings"),
+               Status.FAIL: _("FAILED"), Status.SKIPPED: _("nothing checked")}[report.status]
+    lines.append(_("Result: {verdict} ({ok} ok, {warn} warnings, {fail} failed, "
+                   "{skipped} skipped)").format(
+        verdict=verdict, ok=counts[Status.OK], warn=counts[Status.WARN],
+        fail=counts[Status.FAIL], skipped=counts[Status.SKIPPED]))
+    return "\n".join(lines)
+
+
+def discovery_text(report: Report, *, verbose: bool = False) -> str:
+    """The discovery steps, then the working endpoints best first, and what to run next."""
+    from wizard.model.settings import Security
+    from wizard.smtp.discover import DiscoveryResult
+
+    result = DiscoveryResult.from_report(report)
+    lines = [report_text(report, verbose=verbose,
+                         title=_("Discovery for {query}").format(query=result.query))]
+    if result.endpoints:
+        lines.append(_("Endpoints that speak SMTP, best first:"))
+    for number, endpoint in enumerate(result.endpoints, 1):
+        prefix = "ssl://" if endpoint.security is Security.TLS else ""
+        auth = " ".join(endpoint.auth) or (_("after STARTTLS") if endpoint.state ==
+                                           "starttls" else "-")
+        lines.append(f"  {number}. {prefix}{endpoint.host}:{endpoint.port}  "
+                     f"{endpoint.state}  AUTH {auth}  ({endpoint.source})")
+    chosen = result.recommended
+    if chosen is not None:
+        prefix = "ssl://" if chosen.security is Security.TLS else ""
+        user = result.query if "@" in result.query else "USER"
+        lines.append(_("Recommended: {host} port {port}").format(
+            host=prefix + chosen.host, port=chosen.port))
+        lines += [f"  {note}" for note in chosen.notes]
+        lines.append(_("Next: smtp-wizard check {host} --port {port} --user {user} "
+                       "--sender {user}").format(host=prefix + chosen.host, port=chosen.port,
+                                                 user=user))
+    return "\n".join(lines)
+
+
+def report_json(report: Report) -> str:
+    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False, default=str)

@@ -1,0 +1,1 @@
+"""The loopback servers of --demo mode (the tests use them too)."""

@@ -1,0 +1,1 @@
+"""The doctor: what stops this wiki's mail, area by area."""

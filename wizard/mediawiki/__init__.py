@@ -1,0 +1,2 @@
+"""MediaWiki's side: its PHP configuration (read and patched), the PHP that runs
+it, the machine it runs on."""

@@ -1,0 +1,308 @@
+"""Stable diagnosis codes and what they mean, in plain words: the cause and the fix.
+
+Codes are English and never change meaning (scripts match on them); the sentences go
+through gettext. Facts (host, port, names on a certificate) fill the templates; a fact
+that is missing leaves its placeholder readable instead of failing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from wizard.model.i18n import N_, _
+
+__all__ = ["CATALOGUE", "Diagnosis", "diagnose"]
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    code: str
+    cause: str
+    fix: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"code": self.code, "cause": self.cause, "fix": self.fix}
+
+
+CATALOGUE: dict[str, tuple[str, str]] = {
+    # DNS
+    "dns-nxdomain": (
+        N_("The name {host} does not exist in DNS."),
+        N_("Check the spelling, or use your provider's submission host{suggestion}."),
+    ),
+    "dns-no-address": (
+        N_("{host} exists in DNS but has no address (no A or AAAA record)."),
+        N_("It may be a mail domain rather than a server name; use the submission "
+           "host{suggestion}."),
+    ),
+    "dns-timeout": (
+        N_("There was no DNS answer for {host} within the deadline."),
+        N_("Check that this machine can reach its DNS server (/etc/resolv.conf)."),
+    ),
+    # Connection
+    "tcp-refused": (
+        N_("Nothing listens on {host} port {port}: the connection was refused."),
+        N_("Check the port number. Common ports are 587 (STARTTLS), 465 (ssl://) and 25."),
+    ),
+    "tcp-timeout": (
+        N_("{host} port {port} did not answer within {timeout} s: a firewall drops the "
+           "packets, or the port is wrong. A wiki set up like this hangs on every mail."),
+        N_("Use the provider's submission port: 587 without prefix, or 465 with ssl://. "
+           "On Amazon EC2 outbound port 25 is throttled: use 587."),
+    ),
+    "tcp-error": (
+        N_("Could not connect to {host} port {port}: {error}."),
+        N_("Check the network route from this machine to the server."),
+    ),
+    "no-banner": (
+        N_("{host} port {port} accepted the connection but sent no SMTP greeting within "
+           "{timeout} s."),
+        N_("The port may belong to another service, or the server is overloaded; try "
+           "587 or 465."),
+    ),
+    "not-smtp": (
+        N_("The service on {host} port {port} is not an SMTP server: {error}"),
+        N_("Use the mail server's SMTP port: 587, 465 or 25."),
+    ),
+    "server-timeout": (
+        N_("The server stopped answering during {stage} and did not finish within the "
+           "deadline."),
+        N_("The server is overloaded or a middlebox is dropping traffic; try again, or "
+           "raise the timeout."),
+    ),
+    "connection-lost": (
+        N_("The server closed the connection during {stage}."),
+        N_("The server may be refusing this client's address; check its logs or try "
+           "another port."),
+    ),
+    "tls-on-starttls-port": (
+        N_("{host} port {port} speaks plain SMTP (it greets with “220”), but the client "
+           "started with TLS, as ssl:// or tls:// does."),
+        N_("Drop the ssl:// or tls:// prefix to use STARTTLS on this port, or use port "
+           "465 with ssl://."),
+    ),
+    "plain-on-tls-port": (
+        N_("{host} port {port} expects TLS from the first byte, but the client connected "
+           "in plain text and waited for a greeting."),
+        N_("Add ssl:// in front of the host (MediaWiki), or use SMTP_SSL / "
+           "EMAIL_USE_SSL (Python)."),
+    ),
+    # TLS
+    "tls-handshake-failed": (
+        N_("The TLS handshake with {host} port {port} failed: {error}."),
+        N_("The server closed the connection or offers no TLS version this client "
+           "accepts; check the server's TLS set-up."),
+    ),
+    "tls-expired": (
+        N_("The server's certificate for {subject} expired on {not_after}.{seen_as}"),
+        N_("The server's administrator must renew the certificate."),
+    ),
+    "tls-hostname-mismatch": (
+        N_("The certificate is for {names}, not for {host}.{seen_as}"),
+        N_("Use a name on the certificate as the host: {names}."),
+    ),
+    "tls-self-signed": (
+        N_("The server's certificate for {subject} is self-signed, so no client can "
+           "verify it.{seen_as}"),
+        N_("Install a certificate from a public CA on the server, or pin this one "
+           "deliberately (the snippet's cafile opt-in)."),
+    ),
+    "tls-untrusted": (
+        N_("The server's certificate for {subject} was issued by {issuer}, which this "
+           "machine does not trust.{seen_as}"),
+        N_("Install the issuer's CA certificate on this machine, or fix the server's "
+           "certificate chain (a missing intermediate is common)."),
+    ),
+    "starttls-missing": (
+        N_("The server does not offer STARTTLS, so the password and the mail would "
+           "travel in clear."),
+        N_("Use port 465 with ssl://, or another port where the server offers STARTTLS. "
+           "The wizard never sends a password in clear."),
+    ),
+    "starttls-failed": (
+        N_("The server refused STARTTLS: {reply}"),
+        N_("Try port 465 with ssl://, or ask the provider."),
+    ),
+    "mail-in-clear": (
+        N_("Mail would cross the network unencrypted: {why}."),
+        N_("Use STARTTLS or ssl://. For MediaWiki, turn 'auth' on or set 'starttls' => "
+           "true (pear/mail 1.5 or newer), since PEAR starts TLS only inside AUTH."),
+    ),
+    "auth-in-clear": (
+        N_("No TLS is configured, so the password would cross the network in clear."),
+        N_("Use STARTTLS (no prefix with security starttls; Django EMAIL_USE_TLS) or "
+           "implicit TLS (ssl://, port 465; Django EMAIL_USE_SSL)."),
+    ),
+    "tls-expiring": (
+        N_("The server's certificate expires on {not_after}, in {days} days."),
+        N_("The server's administrator should renew it now; mail stops when it expires."),
+    ),
+    # Session
+    "helo-rejected": (
+        N_("The server rejected the EHLO name {helo}: {reply}"),
+        N_("Set 'localhost' in $wgSMTP (the HELO name) to this machine's real, "
+           "resolvable name."),
+    ),
+    "auth-not-offered": (
+        N_("The server offers no authentication here (no AUTH in its EHLO answer)."),
+        N_("Turn authentication off if the server relays for this machine's address, or "
+           "use the provider's submission port (587/465)."),
+    ),
+    "auth-mechanism": (
+        N_("The server offers AUTH {offered}, but the client can only use {usable}."),
+        N_("Ask the provider to enable LOGIN or PLAIN over TLS, or force a mechanism the "
+           "server offers."),
+    ),
+    "auth-required": (
+        N_("The server requires authentication before it accepts mail: {reply}"),
+        N_("Turn authentication on and enter the account's user name and password."),
+    ),
+    "auth-failed": (
+        N_("The server rejected the user name or password: {reply}"),
+        N_("Check the user name (often the full address) and the password."),
+    ),
+    "auth-app-password": (
+        N_("Google refused the password: the account needs an app password for SMTP "
+           "({reply})."),
+        N_("Turn on 2-step verification and create an app password at "
+           "myaccount.google.com/apppasswords; use it instead of the account password."),
+    ),
+    "auth-basic-disabled": (
+        N_("Microsoft 365 has SMTP AUTH switched off for this mailbox or tenant "
+           "({reply})."),
+        N_("An Exchange admin must enable “Authenticated SMTP” for the mailbox "
+           "(Set-CASMailbox -SmtpClientAuthenticationDisabled $false)."),
+    ),
+    "sender-rejected": (
+        N_("The server does not accept {sender} as sender for this account: {reply}"),
+        N_("Make $wgPasswordSender an address this account may send as (often the login "
+           "address itself), and set $wgUserEmailUseReplyTo = true."),
+    ),
+    "recipient-rejected": (
+        N_("The server refused the recipient {rcpt}: {reply}"),
+        N_("The server does not relay for this account or address; authenticate, or use "
+           "the provider's submission port."),
+    ),
+    "data-rejected": (
+        N_("The server refused the test message: {reply}"),
+        N_("Read the server's answer: content filters and sending limits are common "
+           "causes."),
+    ),
+    # Machine and LocalSettings.php (doctor)
+    "selinux-httpd": (
+        N_("SELinux is enforcing and {boolean} is off, so the web server may not open "
+           "network connections or send mail."),
+        N_("Run: setsebool -P {boolean} 1"),
+    ),
+    "include-path": (
+        N_("LocalSettings.php calls set_include_path (line {line}), which hides PEAR: "
+           "“Failed opening required Net/Socket.php”."),
+        N_("Remove the set_include_path line from LocalSettings.php."),
+    ),
+    "contact-unset": (
+        N_("{variable} is {problem}: PHP's mail() fails with “Unknown error”, and SMTP "
+           "servers refuse unknown senders."),
+        N_("Set {variable} to an address of your mail domain that the SMTP account may "
+           "send as."),
+    ),
+    # doctor
+    "localsettings-not-found": (
+        N_("No LocalSettings.php was found in {searched}."),
+        N_("Give the wiki's folder or the file itself, as in “smtp-wizard doctor "
+           "/var/www/wiki”, or run the doctor in the wiki's folder."),
+    ),
+    "localsettings-unreadable": (
+        N_("{path} cannot be read: {error}"),
+        N_("Run the doctor as a user who may read the file (for example with sudo), or "
+           "correct the line named above."),
+    ),
+    "email-disabled": (
+        N_("$wgEnableEmail is false: MediaWiki sends no mail at all, whatever $wgSMTP "
+           "says."),
+        N_("Set $wgEnableEmail = true; in LocalSettings.php."),
+    ),
+    "smtp-disabled": (
+        N_("$wgSMTP is {state}, so MediaWiki hands every mail to PHP's mail(), which passes "
+           "it to this machine's own mail program (sendmail). Without a working local mail "
+           "server nothing leaves the machine, and what does leave often lands in spam."),
+        N_("Run smtp-wizard to set up $wgSMTP with your mail provider's server, tested "
+           "live; or make sure this machine's own mail server delivers."),
+    ),
+    "smtp-invalid": (
+        N_("$wgSMTP cannot work as written: {error}"),
+        N_("Correct that value in LocalSettings.php, or run smtp-wizard to write a tested "
+           "$wgSMTP."),
+    ),
+    "smtp-timeout-unset": (
+        N_("$wgSMTP sets no 'timeout', so PEAR waits without limit: a wrong port or a "
+           "firewall makes every page that sends mail hang, with no error."),
+        N_("Add 'timeout' => 20 to $wgSMTP."),
+    ),
+    "smtp-password-unset": (
+        N_("$wgSMTP turns authentication on but sets no 'password', so PEAR logs in with "
+           "an empty one and the server refuses it."),
+        N_("Add the 'password' to $wgSMTP, or run smtp-wizard, which tests it and writes "
+           "it inline, into a secrets file or as an environment variable."),
+    ),
+    "user-email-from": (
+        N_("$wgUserEmailUseReplyTo is {value}: mail between users (Special:EmailUser) is "
+           "sent from the writing user's own address, which the SMTP account may not send "
+           "as (“Mailserver does not accept sender”)."),
+        N_("Set $wgUserEmailUseReplyTo = true; in LocalSettings.php: such mail then comes "
+           "from $wgPasswordSender, with the user's address as Reply-To."),
+    ),
+    "web-server-cannot-read": (
+        N_("The web server's PHP runs as {account}, which cannot read {path} (owner "
+           "{owner}, group {group}, mode {mode}): MediaWiki fails before it sends anything."),
+        N_("Run: chgrp {fix_group} {fix_path} && chmod g+r {fix_path}"),
+    ),
+    "php-missing": (
+        N_("PHP was not found ({php}), so PHP's side (its openssl extension, PEAR Mail) "
+           "was not checked."),
+        N_("Install PHP's command-line program (Debian: apt install php-cli; Fedora: dnf "
+           "install php-cli), or give its path with --php."),
+    ),
+    "php-openssl-missing": (
+        N_("PHP ({php}) has no openssl extension: Net_SMTP then silently skips STARTTLS, "
+           "and ssl:// or tls:// connections cannot be opened."),
+        N_("Install or enable PHP's openssl extension (Fedora, RHEL: dnf install "
+           "php-openssl; a self-built PHP: --with-openssl), then restart the web server."),
+    ),
+    "pear-missing": (
+        N_("PHP cannot find PEAR {packages} on its include path ({include_path}): mail "
+           "fails with “Failed opening required '{file}'”."),
+        N_("Install them: apt install php-mail php-net-smtp (Debian, Ubuntu), dnf install "
+           "php-pear-Mail php-pear-Net-SMTP (Fedora), or pear install Mail Net_SMTP; a "
+           "wiki that bundles them in vendor/ gets them back with composer install."),
+    ),
+    "pear-sasl-mechanism": (
+        N_("PEAR Auth_SASL is installed and the server offers {mechanism}, so PEAR logs in "
+           "with {mechanism}, not with {tested} as the doctor did."),
+        N_("Make PEAR use the mechanism that was tested: set 'auth' => '{tested}' in "
+           "$wgSMTP."),
+    ),
+    "starttls-key-ignored": (
+        N_("$wgSMTP sets 'starttls', but pear/mail {version} does not know that key (it "
+           "came with 1.5) and ignores it: PEAR starts TLS only inside AUTH."),
+        N_("Turn 'auth' on, so PEAR uses STARTTLS when the server offers it, or update "
+           "pear/mail to 1.5 or newer (MediaWiki's own vendor/ bundles a newer one)."),
+    ),
+    "ec2-port-25": (
+        N_("This machine runs on Amazon EC2, which throttles outgoing traffic to port 25: "
+           "mail through {host} port 25 stalls or times out, and the wiki hangs.{alt}"),
+        N_("Use port 587 (STARTTLS) of the same server, or ask AWS to lift the port 25 "
+           "throttle (the “Request to remove email sending limitations” form)."),
+    ),
+}
+
+
+class _Keep(dict[str, object]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def diagnose(code: str, **facts: object) -> Diagnosis:
+    """The catalogue entry for `code`, filled with `facts`."""
+    cause, fix = CATALOGUE[code]
+    values = _Keep(facts)
+    return Diagnosis(code, _(cause).format_map(values), _(fix).format_map(values))

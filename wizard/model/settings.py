@@ -1,0 +1,317 @@
+"""The data the wizard collects: one immutable `Settings`, with every field validated.
+
+The same field checks serve the CLI, the TUI's input validators and the renderers, so a
+value that passes here can be written into PHP or Python without further thought.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from wizard.model.i18n import _
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "Client",
+    "Security",
+    "Settings",
+    "SettingsError",
+    "ascii_name",
+    "check_email",
+    "check_helo_name",
+    "check_hostname",
+    "check_password",
+    "check_port",
+    "check_text",
+    "check_timeout",
+    "ip_literal",
+    "parse_host",
+]
+
+DEFAULT_TIMEOUT = 10.0
+# PEAR's Mail_smtp has no timeout by default, which is how a wrong port hangs a wiki;
+# anything longer than this is a typo, not a slow server.
+MAX_TIMEOUT = 300.0
+_MAX_FIELD = 512
+
+_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+_FORBIDDEN_IN_ADDRESS = set(" \t<>()[],;:\"\\")
+_PREFIXES = ("ssl://", "tls://")
+
+
+class Security(StrEnum):
+    """How the connection is protected."""
+
+    NONE = "none"
+    """Plain connect; PEAR upgrades with STARTTLS only inside AUTH, if offered."""
+    STARTTLS = "starttls"
+    """Plain connect, then STARTTLS, required."""
+    TLS = "tls"
+    """TLS from the first byte (`ssl://` or `tls://` in MediaWiki, usually port 465)."""
+
+
+class Client(StrEnum):
+    """Whose behaviour a check imitates: the software that will really send the mail."""
+
+    PEAR = "pear"
+    """MediaWiki: PEAR Mail + Net_SMTP."""
+    SMTPLIB = "smtplib"
+    """Python: smtplib, Django, MoinMoin."""
+
+
+class SettingsError(ValueError):
+    """A field holds a value that cannot work. `field` names it, the text says why."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def check_text(value: str, field: str, *, required: bool = False) -> str:
+    """Reject control characters (CR/LF would inject SMTP commands or PHP lines)."""
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise SettingsError(field, _("{field} must not contain line breaks or control "
+                                     "characters.").format(field=_field_name(field)))
+    if len(value) > _MAX_FIELD:
+        raise SettingsError(field, _("{field} is longer than {n} characters.").format(
+            field=_field_name(field), n=_MAX_FIELD))
+    if required and not value.strip():
+        raise SettingsError(field, _("{field} is empty.").format(field=_field_name(field)))
+    return value
+
+
+def ip_literal(text: str) -> str | None:
+    """`text` as a normalised IP address, or None when it is not one."""
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return None
+
+
+def ascii_name(name: str) -> str:
+    """A host or domain name in the ASCII form DNS and config files use (IDN as xn--);
+    IP literals are returned as they are. Raises UnicodeError for a name with no IDNA
+    form (empty or overlong labels)."""
+    text = name.strip().rstrip(".").lower()
+    if text.startswith("[") and text.endswith("]"):
+        text = text[1:-1]
+    return ip_literal(text) or text.encode("idna").decode("ascii")
+
+
+def check_hostname(value: str, field: str = "host") -> str:
+    """A DNS name (IDN allowed) or an IP address; returns it lower-cased, unbracketed."""
+    text = check_text(value.strip(), field, required=True)
+    if text.startswith("[") and text.endswith("]"):
+        text = text[1:-1]
+    address = ip_literal(text)
+    if address is not None:
+        return address
+    name = text.rstrip(".").lower()
+    try:
+        encoded = ascii_name(name)
+    except UnicodeError:
+        raise SettingsError(field, _("“{value}” is not a valid host name.").format(
+            value=value)) from None
+    labels = encoded.split(".")
+    if len(encoded) > 253 or not all(_LABEL.match(label) for label in labels):
+        raise SettingsError(field, _("“{value}” is not a valid host name: use letters, "
+                                     "digits, dots and hyphens, like smtp.example.org."
+                                     ).format(value=value))
+    if labels[-1].isdigit():
+        raise SettingsError(field, _("“{value}” is neither a host name nor an IP "
+                                     "address.").format(value=value))
+    return name
+
+
+def parse_host(value: str) -> tuple[str, Security | None]:
+    """Split a MediaWiki host string into the host and the security its prefix implies.
+
+    `ssl://smtp.x` and `tls://smtp.x` both mean TLS from the first byte in PHP (neither is
+    STARTTLS); `[2001:db8::1]` is an IPv6 address; no prefix leaves the security open.
+    """
+    text = value.strip()
+    security: Security | None = None
+    lowered = text.lower()
+    for prefix in _PREFIXES:
+        if lowered.startswith(prefix):
+            text, security = text[len(prefix):], Security.TLS
+            break
+    else:
+        if "://" in text:
+            raise SettingsError("host", _("“{scheme}://” is not a prefix PHP knows: use "
+                                          "ssl:// or tls:// for TLS from the first byte, "
+                                          "or no prefix.").format(scheme=text.split("://")[0]))
+    return check_hostname(text), security
+
+
+def check_port(value: int | str) -> int:
+    try:
+        port = int(str(value).strip())
+    except ValueError:
+        raise SettingsError("port", _("The port must be a number from 1 to 65535, such as "
+                                      "587.")) from None
+    if not 1 <= port <= 65535:
+        raise SettingsError("port", _("The port must be from 1 to 65535; {port} is not.")
+                            .format(port=port))
+    return port
+
+
+def check_email(value: str, field: str = "sender", *, required: bool = True) -> str:
+    """A bare address, local@domain, with nothing that SMTP or PHP would choke on."""
+    text = check_text(value.strip(), field, required=required)
+    if not text:
+        return text
+    local, at, domain = text.rpartition("@")
+    if not at or not local or not domain or _FORBIDDEN_IN_ADDRESS & set(local):
+        raise SettingsError(field, _("“{value}” is not an e-mail address like "
+                                     "wiki@example.org.").format(value=value))
+    check_hostname(domain, field)
+    return text
+
+
+def check_helo_name(value: str) -> str:
+    """The EHLO name: a host name or an address literal; empty means the client's default."""
+    text = value.strip()
+    if not text:
+        return ""
+    if text.startswith("[") and text.endswith("]"):
+        check_hostname(text, "helo_name")
+        return text
+    return check_hostname(text, "helo_name")
+
+
+def check_timeout(value: float | str) -> float:
+    try:
+        seconds = float(str(value).strip())
+    except ValueError:
+        raise SettingsError("timeout", _("The timeout must be a number of seconds.")) from None
+    if not 0 < seconds <= MAX_TIMEOUT:
+        raise SettingsError("timeout", _("The timeout must be more than 0 and at most {max} "
+                                         "seconds.").format(max=int(MAX_TIMEOUT)))
+    return seconds
+
+
+def check_password(value: str) -> str:
+    """Any printable password; line breaks are refused since no config format keeps them."""
+    if not value:
+        raise SettingsError("password", _("The password is empty."))
+    if any(ch in value for ch in "\r\n\0"):
+        raise SettingsError("password", _("The password must not contain line breaks."))
+    return value
+
+
+def _field_name(field: str) -> str:
+    return {
+        "host": _("The host"),
+        "username": _("The user name"),
+        "sender": _("The sender address"),
+        "emergency_contact": _("The emergency contact"),
+        "id_host": _("IDHost"),
+        "helo_name": _("The HELO name"),
+        "password": _("The password"),
+        "ca_file": _("The CA file"),
+    }.get(field, field)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything needed to reach the server and to write the config; never the password.
+
+    Constructing one validates every field, so a `Settings` that exists is usable.
+    """
+
+    host: str
+    """DNS name (Unicode form kept for display) or IP address, without prefix or brackets."""
+    port: int = 587
+    security: Security = Security.STARTTLS
+    auth: bool = True
+    username: str = ""
+    sender: str = ""
+    """The envelope and From address: `$wgPasswordSender`, Django's DEFAULT_FROM_EMAIL."""
+    emergency_contact: str = ""
+    id_host: str = ""
+    """MediaWiki's IDHost: the right-hand side of Message-IDs."""
+    helo_name: str = ""
+    """The EHLO name; PEAR calls it `localhost` and sends literally "localhost" by default."""
+    timeout: float = DEFAULT_TIMEOUT
+    ca_file: str | None = None
+    """Extra CA bundle or pinned certificate to trust (self-signed servers, tests)."""
+    auth_mechanism: str | None = None
+    """Force one AUTH mechanism (PEAR's `'auth' => 'PLAIN'`); None lets the client choose."""
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "host", check_hostname(self.host))
+        set_(self, "port", check_port(self.port))
+        set_(self, "security", Security(self.security))
+        set_(self, "username", check_text(self.username, "username", required=self.auth))
+        set_(self, "sender", check_email(self.sender, "sender", required=False))
+        set_(self, "emergency_contact",
+             check_email(self.emergency_contact, "emergency_contact", required=False))
+        if self.id_host:
+            set_(self, "id_host", check_hostname(self.id_host, "id_host"))
+        set_(self, "helo_name", check_helo_name(self.helo_name))
+        set_(self, "timeout", check_timeout(self.timeout))
+        if self.ca_file is not None:
+            check_text(self.ca_file, "ca_file", required=True)
+        if self.auth_mechanism is not None:
+            mechanism = self.auth_mechanism.upper()
+            if mechanism not in ("LOGIN", "PLAIN", "CRAM-MD5"):
+                raise SettingsError("auth_mechanism", _(
+                    "The AUTH mechanism must be LOGIN, PLAIN or CRAM-MD5."))
+            set_(self, "auth_mechanism", mechanism)
+
+    @classmethod
+    def from_mediawiki_host(cls, host: str, **fields: object) -> Settings:
+        """Build from a `$wgSMTP['host']` value; a prefix sets the security to TLS."""
+        name, security = parse_host(host)
+        if security is not None:
+            fields["security"] = security
+        return cls(host=name, **fields)  # type: ignore[arg-type]
+
+    def replace(self, **changes: object) -> Settings:
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+    @property
+    def is_ip(self) -> bool:
+        return ip_literal(self.host) is not None
+
+    @property
+    def ascii_host(self) -> str:
+        """What goes on the wire and into config files: IDN names in their xn-- form."""
+        return ascii_name(self.host)
+
+    @property
+    def url_host(self) -> str:
+        """The host as it stands in a URL or PHP stream name: IPv6 in brackets."""
+        host = self.ascii_host
+        return f"[{host}]" if ":" in host else host
+
+    @property
+    def mediawiki_host(self) -> str:
+        """`$wgSMTP['host']`: `ssl://` for TLS from the first byte, else the bare host."""
+        return ("ssl://" if self.security is Security.TLS else "") + self.url_host
+
+    @property
+    def sender_domain(self) -> str:
+        return self.sender.rpartition("@")[2].lower()
+
+    def hints(self) -> list[str]:
+        """Combinations that are legal but almost always a mistake; shown before a check."""
+        hints: list[str] = []
+        if self.security is Security.TLS and self.port in (25, 587, 2525):
+            hints.append(_("Port {port} normally speaks plain SMTP with STARTTLS; ssl:// or "
+                           "tls:// there usually fails. Drop the prefix, or use port 465."
+                           ).format(port=self.port))
+        if self.security is not Security.TLS and self.port == 465:
+            hints.append(_("Port 465 normally expects TLS from the first byte: add ssl:// "
+                           "to the host."))
+        if self.auth and self.security is Security.NONE:
+            hints.append(_("With no prefix PEAR uses STARTTLS only if the server offers it; "
+                           "the wizard refuses to send a password in clear."))
+        return hints

@@ -1,1 +1,0 @@
-"""Live checks against a real server: asyncio only, every call under a deadline."""

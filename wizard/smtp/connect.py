@@ -1,0 +1,223 @@
+"""Getting to an SMTP greeting: TCP, implicit TLS or STARTTLS, with every failure named.
+
+aiosmtplib speaks the protocol; `RecordingSMTP` writes every command and reply into the
+transcript (AUTH payloads redacted at the source). When something fails, a second, quick
+look tells apart the cases a person must fix differently: a TLS client on a plain port,
+a plain client on a TLS port, and which certificate problem it is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from dataclasses import dataclass
+
+import aiosmtplib
+from aiosmtplib.typing import Default
+
+from wizard.model.diagnosis import Diagnosis, diagnose
+from wizard.model.i18n import _
+from wizard.model.settings import Security, Settings
+from wizard.smtp.ports import PortState, open_socket, probe_port
+from wizard.smtp.tls import CertInfo, cert_diagnosis, client_context, insecure_context, parse_cert
+from wizard.smtp.transcript import REDACTED, Transcript
+
+__all__ = ["Failure", "RecordingSMTP", "TlsFacts", "connect", "record_reply", "starttls"]
+
+
+def record_reply(transcript: Transcript, code: int, message: str) -> None:
+    """Write an aiosmtplib reply into the transcript as its wire lines: `250-a`, `250 b`."""
+    lines = message.split("\n") if message else [""]
+    for i, line in enumerate(lines):
+        transcript.server(f"{code}{'-' if i < len(lines) - 1 else ' '}{line}")
+
+
+class RecordingSMTP(aiosmtplib.SMTP):
+    """aiosmtplib's client, writing each command and reply into a `Transcript`."""
+
+    def __init__(self, transcript: Transcript, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.transcript = transcript
+        self._in_auth = False
+
+    async def execute_command(self, *args: bytes, timeout: float | Default | None = Default.token
+                              ) -> aiosmtplib.SMTPResponse:
+        if args and args[0].upper() == b"AUTH":
+            # The mechanism is useful to see; anything after it is credentials.
+            shown = " ".join(arg.decode("ascii", "replace") for arg in args[:2])
+            shown += f" {REDACTED}" if len(args) > 2 else ""
+            self._in_auth = True
+        elif self._in_auth:
+            shown = REDACTED
+        else:
+            shown = b" ".join(args).decode("utf-8", "replace")
+        self.transcript.client(shown)
+        response = await super().execute_command(*args, timeout=timeout)  # type: ignore[arg-type]
+        self._in_auth = self._in_auth and response.code == 334
+        record_reply(self.transcript, response.code, response.message)
+        return response
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why a stage failed: the step id it belongs to, a summary and the diagnosis."""
+
+    step: str
+    summary: str
+    diagnosis: Diagnosis
+    details: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TlsFacts:
+    version: str
+    cipher: str
+    cert: CertInfo | None
+
+    @classmethod
+    def of(cls, smtp: aiosmtplib.SMTP) -> TlsFacts:
+        ssl_object: ssl.SSLObject | None = smtp.get_transport_info("ssl_object")
+        if ssl_object is None:
+            return cls("?", "?", None)
+        der = ssl_object.getpeercert(binary_form=True)
+        cert = parse_cert(der) if der else None
+        cipher = ssl_object.cipher()
+        return cls(ssl_object.version() or "?", cipher[0] if cipher else "?", cert)
+
+    def describe(self) -> list[str]:
+        return [f"{self.version}, {self.cipher}", *(self.cert.describe() if self.cert else [])]
+
+
+def _facts(settings: Settings, **more: object) -> dict[str, object]:
+    return {"host": settings.host, "port": settings.port, "timeout": f"{settings.timeout:g}",
+            **more}
+
+
+async def _peer_certificate(settings: Settings, *, starttls: bool) -> CertInfo | None:
+    """Second look, without verification, at a certificate that failed verification."""
+    smtp = aiosmtplib.SMTP(hostname=settings.ascii_host, port=settings.port,
+                           use_tls=not starttls, start_tls=False,
+                           tls_context=insecure_context(), timeout=None,
+                           local_hostname="smtp-wizard.invalid")
+    try:
+        await smtp.connect()
+        if starttls:
+            await smtp.starttls(tls_context=insecure_context())
+        der = smtp.get_transport_info("ssl_object").getpeercert(binary_form=True)
+        return parse_cert(der) if der else None
+    except (aiosmtplib.SMTPException, OSError, ValueError):
+        return None
+    finally:
+        smtp.close()
+
+
+async def _tls_failure(settings: Settings, transcript: Transcript, exc: BaseException, *,
+                       starttls: bool) -> Failure:
+    """Name a failed handshake: certificate (which problem), wrong port kind, or other."""
+    cause = exc.__cause__ if exc.__cause__ is not None else exc
+    transcript.note(_("TLS handshake failed: {error}").format(error=cause))
+    if isinstance(cause, ssl.SSLCertVerificationError):
+        try:
+            async with asyncio.timeout(settings.timeout):
+                cert = await _peer_certificate(settings, starttls=starttls)
+        except TimeoutError:
+            cert = None
+        diagnosis = cert_diagnosis(cause, cert, settings.host, settings.port,
+                                   starttls=starttls)
+        return Failure("tls", _("The certificate was not accepted: {reason}.").format(
+            reason=cause.verify_message), diagnosis, tuple(cert.describe()) if cert else ())
+    if not starttls:
+        try:
+            async with asyncio.timeout(settings.timeout):
+                seen = await probe_port(settings.ascii_host, settings.port, tls_first=False)
+        except TimeoutError:
+            seen = None
+        if seen is not None and seen.state in (PortState.STARTTLS, PortState.PLAIN):
+            return Failure("connect", _("The port speaks plain SMTP, not TLS."),
+                           diagnose("tls-on-starttls-port", **_facts(settings)),
+                           (seen.banner,))
+    return Failure("tls", _("The TLS handshake failed."),
+                   diagnose("tls-handshake-failed", **_facts(settings, error=cause)))
+
+
+async def connect(settings: Settings, transcript: Transcript, *, local_hostname: str,
+                  ) -> RecordingSMTP | Failure:
+    """TCP, TLS for `ssl://`, and the greeting, all within `settings.timeout`.
+
+    Returns the connected client, or the `Failure` that says why not.
+    """
+    host, port = settings.ascii_host, settings.port
+    implicit = settings.security is Security.TLS
+    facts = _facts(settings)
+    transcript.note(_("connecting to {host} port {port}{tls}").format(
+        host=settings.url_host, port=port, tls=" (TLS)" if implicit else ""))
+    try:
+        async with asyncio.timeout(settings.timeout):
+            sock = await open_socket(host, port)
+    except TimeoutError:
+        return Failure("connect", _("No answer from port {port}.").format(port=port),
+                       diagnose("tcp-timeout", **facts))
+    except ConnectionRefusedError:
+        return Failure("connect", _("Connection refused."), diagnose("tcp-refused", **facts))
+    except OSError as exc:
+        return Failure("connect", _("Could not connect."),
+                       diagnose("tcp-error", **facts, error=exc.strerror or exc))
+    peer = sock.getpeername()[0]
+    transcript.note(_("connected to {address}").format(address=peer))
+    smtp = RecordingSMTP(transcript, hostname=host, sock=sock, use_tls=implicit,
+                         start_tls=False, local_hostname=local_hostname, timeout=None,
+                         tls_context=client_context(settings.ca_file))
+    try:
+        async with asyncio.timeout(settings.timeout):
+            banner = await smtp.connect()
+    except TimeoutError:
+        smtp.close()
+        if not implicit:
+            # Silence is how an implicit-TLS port answers a plain client.
+            try:
+                async with asyncio.timeout(settings.timeout):
+                    seen = await probe_port(host, port, tls_first=True)
+            except TimeoutError:
+                seen = None
+            if seen is not None and seen.state is PortState.IMPLICIT_TLS:
+                return Failure("connect", _("The port expects TLS from the first byte."),
+                               diagnose("plain-on-tls-port", **facts))
+        return Failure("connect", _("No SMTP greeting."), diagnose("no-banner", **facts))
+    except aiosmtplib.SMTPConnectResponseError as exc:
+        smtp.close()
+        record_reply(transcript, exc.code, exc.message)
+        return Failure("connect", _("The server refused the session."),
+                       diagnose("connection-lost", stage=_("the greeting")),
+                       (f"{exc.code} {exc.message}",))
+    except aiosmtplib.SMTPResponseException as exc:
+        smtp.close()
+        return Failure("connect", _("The server does not speak SMTP."),
+                       diagnose("not-smtp", **facts, error=exc.message))
+    except aiosmtplib.SMTPConnectError as exc:
+        smtp.close()
+        if implicit and isinstance(exc.__cause__, ssl.SSLError | ConnectionError):
+            return await _tls_failure(settings, transcript, exc, starttls=False)
+        return Failure("connect", _("The server closed the connection."),
+                       diagnose("connection-lost", stage=_("the greeting")))
+    record_reply(transcript, banner.code, banner.message)
+    return smtp
+
+
+async def starttls(smtp: RecordingSMTP, settings: Settings) -> Failure | None:
+    """Upgrade with STARTTLS, verifying the certificate as PHP and Python do."""
+    transcript = smtp.transcript
+    transcript.client("STARTTLS")
+    try:
+        async with asyncio.timeout(settings.timeout):
+            reply = await smtp.starttls()
+    except aiosmtplib.SMTPResponseException as exc:
+        record_reply(transcript, exc.code, exc.message)
+        return Failure("tls", _("The server refused STARTTLS."),
+                       diagnose("starttls-failed", reply=f"{exc.code} {exc.message}"))
+    except TimeoutError:
+        return Failure("tls", _("The TLS handshake did not finish in time."),
+                       diagnose("server-timeout", stage="STARTTLS"))
+    except (aiosmtplib.SMTPException, OSError) as exc:
+        return await _tls_failure(settings, transcript, exc, starttls=True)
+    record_reply(transcript, reply.code, reply.message)
+    return None

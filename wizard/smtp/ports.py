@@ -1,0 +1,273 @@
+"""What speaks on a port: implicit TLS, SMTP with or without STARTTLS, or nothing.
+
+Many ports are probed concurrently under one overall deadline; a blackholed port costs
+no more than that deadline, and every row that has not answered by then is reported as
+timed out. The probe only classifies (certificates are not judged here; the check does
+that), so it uses a TLS context without verification.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import socket
+import ssl
+import time
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from aiosmtplib.esmtp import parse_esmtp_extensions
+
+from wizard.model.settings import ip_literal
+from wizard.smtp.tls import insecure_context
+
+__all__ = [
+    "BANNER_WAIT",
+    "PortResult",
+    "PortState",
+    "ProbeFailure",
+    "open_socket",
+    "probe_port",
+    "probe_ports",
+]
+
+# An implicit-TLS port stays silent until the client speaks; a real SMTP greeting comes
+# within a fraction of a second, so after this long without one we try TLS.
+BANNER_WAIT = 1.5
+# RFC 5321 allows 512-byte lines; a server sending far longer ones is not SMTP.
+_LINE_LIMIT = 8192
+_TLS_FIRST_PORTS = frozenset({465})
+
+
+class PortState(StrEnum):
+    IMPLICIT_TLS = "implicit-tls"
+    STARTTLS = "starttls"
+    PLAIN = "plain"
+    """SMTP without STARTTLS."""
+    REFUSED = "refused"
+    TIMEOUT = "timeout"
+    SILENT = "silent"
+    """Accepted the connection, then neither greeted nor spoke TLS."""
+    NOT_SMTP = "not-smtp"
+    ERROR = "error"
+
+    @property
+    def is_smtp(self) -> bool:
+        return self in (PortState.IMPLICIT_TLS, PortState.STARTTLS, PortState.PLAIN)
+
+
+@dataclass(frozen=True)
+class PortResult:
+    host: str
+    port: int
+    state: PortState
+    banner: str = ""
+    elapsed: float = 0.0
+    detail: str = ""
+    auth: tuple[str, ...] = field(default=())
+    """AUTH mechanisms seen in the EHLO answer (on TLS ports: after the handshake)."""
+
+    def to_dict(self) -> dict[str, object]:
+        return {"host": self.host, "port": self.port, "state": str(self.state),
+                "banner": self.banner, "elapsed": round(self.elapsed, 4),
+                "detail": self.detail, "auth": list(self.auth)}
+
+
+class ProbeFailure(Exception):
+    """Internal: ends one probe with a state."""
+
+    def __init__(self, state: PortState, detail: str = "") -> None:
+        super().__init__(detail)
+        self.state = state
+        self.detail = detail
+
+
+async def open_socket(host: str, port: int) -> socket.socket:
+    """A connected non-blocking socket, trying each address of `host` in order.
+
+    Raises OSError (ConnectionRefusedError when every address refused); the caller's
+    deadline bounds the time.
+    """
+    loop = asyncio.get_running_loop()
+    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    error: OSError = OSError(f"no address for {host}")
+    for family, type_, proto, _name, address in infos:
+        sock = socket.socket(family, type_, proto)
+        sock.setblocking(False)
+        try:
+            await loop.sock_connect(sock, address)
+        except OSError as exc:
+            sock.close()
+            error = exc
+            continue
+        except BaseException:
+            sock.close()
+            raise
+        return sock
+    raise error
+
+
+async def _read_reply(reader: asyncio.StreamReader) -> tuple[int, list[str]]:
+    lines: list[str] = []
+    while True:
+        try:
+            raw = await reader.readuntil(b"\n")
+        except asyncio.LimitOverrunError:
+            raise ProbeFailure(PortState.NOT_SMTP, "a line longer than 8 KiB") from None
+        except asyncio.IncompleteReadError as exc:
+            if lines or exc.partial:
+                raise ProbeFailure(PortState.NOT_SMTP, "connection closed mid-reply") from None
+            raise ProbeFailure(PortState.NOT_SMTP, "closed without a greeting") from None
+        text = raw.decode("utf-8", "replace").rstrip("\r\n")
+        if len(text) < 3 or not text[:3].isdigit() or text[3:4] not in ("", " ", "-"):
+            raise ProbeFailure(PortState.NOT_SMTP, f"answered “{text[:60]}”")
+        lines.append(text)
+        if text[3:4] != "-":
+            return int(text[:3]), lines
+
+
+async def _ehlo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                ) -> tuple[dict[str, str], list[str]]:
+    writer.write(b"EHLO smtp-wizard.invalid\r\n")
+    code, lines = await _read_reply(reader)
+    if code != 250:
+        return {}, []
+    return parse_esmtp_extensions("\n".join(line[4:] for line in lines))
+
+
+async def _quit(writer: asyncio.StreamWriter) -> None:
+    try:
+        writer.write(b"QUIT\r\n")
+        writer.close()
+    except (OSError, RuntimeError):
+        pass
+
+
+async def _try_plain(host: str, port: int, wait: float,
+                     on_connect: Callable[[], None] | None) -> PortResult:
+    sock = await open_socket(host, port)
+    if on_connect is not None:
+        on_connect()
+    reader, writer = await asyncio.open_connection(sock=sock, limit=_LINE_LIMIT)
+    try:
+        try:
+            async with asyncio.timeout(wait):
+                code, lines = await _read_reply(reader)
+        except TimeoutError:
+            raise ProbeFailure(PortState.SILENT) from None
+        banner = "\n".join(lines)
+        if code != 220:
+            raise ProbeFailure(PortState.NOT_SMTP, f"greeted with “{banner[:60]}”")
+        extensions, auth = await _ehlo(reader, writer)
+        state = PortState.STARTTLS if "starttls" in extensions else PortState.PLAIN
+        return PortResult(host, port, state, banner=banner, auth=tuple(m.upper() for m in auth))
+    finally:
+        await _quit(writer)
+
+
+async def _try_tls(host: str, port: int, server_name: str,
+                   on_connect: Callable[[], None] | None) -> PortResult:
+    sock = await open_socket(host, port)
+    if on_connect is not None:
+        on_connect()
+    try:
+        reader, writer = await asyncio.open_connection(
+            sock=sock, ssl=insecure_context(), server_hostname=server_name,
+            limit=_LINE_LIMIT)
+    except (ssl.SSLError, ConnectionError) as exc:
+        sock.close()
+        raise ProbeFailure(PortState.NOT_SMTP, f"no TLS: {exc}") from None
+    try:
+        code, lines = await _read_reply(reader)
+        banner = "\n".join(lines)
+        if code != 220:
+            raise ProbeFailure(PortState.NOT_SMTP, f"greeted with “{banner[:60]}”")
+        _extensions, auth = await _ehlo(reader, writer)
+        return PortResult(host, port, PortState.IMPLICIT_TLS, banner=banner,
+                          auth=tuple(m.upper() for m in auth))
+    finally:
+        await _quit(writer)
+
+
+async def probe_port(host: str, port: int, *, tls_first: bool | None = None,
+                     banner_wait: float = BANNER_WAIT,
+                     on_connect: Callable[[], None] | None = None) -> PortResult:
+    """Classify one port; run it under a deadline (a silent TLS attempt waits forever).
+
+    Ports where TLS comes first (465) are tried with TLS first and then plain; the others
+    plain first, then TLS if they stay silent. `on_connect` is called once TCP connects,
+    so a caller whose deadline expires can tell a filtered port from a silent one.
+    """
+    start = time.monotonic()
+    server_name = "localhost" if ip_literal(host) else host
+    tls_first = port in _TLS_FIRST_PORTS if tls_first is None else tls_first
+    order = ["tls", "plain"] if tls_first else ["plain", "tls"]
+    failures: dict[str, ProbeFailure] = {}
+    for kind in order:
+        try:
+            if kind == "tls":
+                result = await _try_tls(host, port, server_name, on_connect)
+            else:
+                result = await _try_plain(host, port, banner_wait, on_connect)
+        except ProbeFailure as exc:
+            failures[kind] = exc
+            continue
+        except ConnectionRefusedError:
+            return PortResult(host, port, PortState.REFUSED, elapsed=time.monotonic() - start)
+        except OSError as exc:
+            return PortResult(host, port, PortState.ERROR, detail=str(exc),
+                              elapsed=time.monotonic() - start)
+        return dataclasses.replace(result, elapsed=time.monotonic() - start)
+    # What the plain attempt saw (silence, garbage) says more than a failed handshake.
+    failure = failures["plain"]
+    return PortResult(host, port, failure.state, detail=failure.detail,
+                      elapsed=time.monotonic() - start)
+
+
+async def probe_ports(
+    targets: Sequence[tuple[str, int]],
+    *,
+    timeout: float,
+    on_result: Callable[[PortResult], None] | None = None,
+    banner_wait: float = BANNER_WAIT,
+    tls_ports: Collection[int] = _TLS_FIRST_PORTS,
+) -> list[PortResult]:
+    """Probe every (host, port) at once; the whole batch ends within `timeout` seconds.
+
+    Results come back in the order of `targets`; `on_result` is called as each arrives.
+    `tls_ports` are tried with TLS first (465, and the ports of `_submissions` SRV records).
+    """
+    start = time.monotonic()
+
+    connected: set[int] = set()
+
+    async def one(index: int, host: str, port: int) -> PortResult:
+        result = await probe_port(host, port, tls_first=port in tls_ports,
+                                  banner_wait=min(banner_wait, timeout / 2),
+                                  on_connect=lambda: connected.add(index))
+        if on_result is not None:
+            on_result(result)
+        return result
+
+    tasks = [asyncio.create_task(one(i, host, port)) for i, (host, port) in enumerate(targets)]
+    if not tasks:
+        return []
+    try:
+        done, _pending = await asyncio.wait(tasks, timeout=timeout)
+    finally:
+        # Also when our caller is cancelled: no probe may outlive the call.
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    results: list[PortResult] = []
+    for index, (task, (host, port)) in enumerate(zip(tasks, targets, strict=True)):
+        if task in done and not task.cancelled():
+            results.append(task.result())
+        else:
+            state = PortState.SILENT if index in connected else PortState.TIMEOUT
+            result = PortResult(host, port, state, elapsed=time.monotonic() - start)
+            if on_result is not None:
+                on_result(result)
+            results.append(result)
+    return results
