@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wizard import __version__
+from wizard.errors import UsageError, WizardError
 from wizard.model.i18n import _
 from wizard.model.settings import (
     Client,
     Security,
     Settings,
-    SettingsError,
     check_email,
     check_hostname,
     check_password,
@@ -36,10 +36,6 @@ if TYPE_CHECKING:
 __all__ = ["main"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    """Bad input from the command line: printed as one line, exit code 2."""
 
 
 class _RefusePassword(argparse.Action):
@@ -416,15 +412,6 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], object]] = {
 }
 
 
-def _user_errors() -> tuple[type[Exception], ...]:
-    """Core errors whose text is a sentence for the user (imported only when raised)."""
-    from wizard.mediawiki.localsettings import LocalSettingsError
-    from wizard.render import RenderError
-    from wizard.store.keyring import SecretsError
-
-    return (LocalSettingsError, RenderError, SecretsError)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
@@ -434,13 +421,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if asyncio.iscoroutine(result):
             result = asyncio.run(result)
         return int(result)  # type: ignore[call-overload]
-    except SettingsError as exc:
+    except WizardError as exc:  # the one root: a sentence for the user, never a traceback
         print(f"smtp-wizard: {exc.message}", file=sys.stderr)
-    except UsageError as exc:
-        print(f"smtp-wizard: {exc}", file=sys.stderr)
-    except _user_errors() as exc:
-        print(f"smtp-wizard: {exc.message}", file=sys.stderr)  # type: ignore[attr-defined]
-        return EXIT_FAILED
+        return exc.exit_code
     except KeyboardInterrupt:
         print(_("smtp-wizard: interrupted."), file=sys.stderr)
         return 130

@@ -21,6 +21,7 @@ from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 
+from wizard.errors import WizardError
 from wizard.mediawiki import php
 from wizard.mediawiki.php import (
     APPEND,
@@ -99,12 +100,11 @@ _PHP_LINT_TIMEOUT = 30.0
 _MARKER_END = re.compile(r"(?![\w-])")
 
 
-class LocalSettingsError(Exception):
+class LocalSettingsError(WizardError):
     """Anything that stops reading or patching; the text is for the user."""
 
     def __init__(self, message: str, path: Path | None = None) -> None:
         super().__init__(message)
-        self.message = message
         self.path = path
 
 
@@ -439,7 +439,7 @@ class _Reader:
         try:
             parsed = php.parse(data)
         except PhpSyntaxError as exc:
-            self.problems.append(Problem(included, exc.line, exc.message))
+            self.problems.append(Problem(included, exc.line, exc.reason))
             return
         self.run(included, parsed, depth + 1)
 
@@ -879,7 +879,7 @@ def _check_block(text: str, path: Path) -> None:
     try:
         tokens = php.tokenize("<?php\n" + text + "\n")
     except PhpSyntaxError as exc:
-        problem = exc.message
+        problem = exc.reason
     else:
         kinds = {t.kind for t in tokens[1:]}
         if kinds & {php.TokenKind.OPEN_TAG, php.TokenKind.CLOSE_TAG,
@@ -974,7 +974,7 @@ def _parse(raw: bytes, path: Path) -> PhpFile:
         parsed = php.parse(raw)
     except PhpSyntaxError as exc:
         raise ParseError(_("{path}, line {line}: {message}. PHP cannot run this file "
-                           "either.").format(path=path, line=exc.line, message=exc.message),
+                           "either.").format(path=path, line=exc.line, message=exc.reason),
                          path, exc.line) from None
     if not any(t.kind is php.TokenKind.OPEN_TAG for t in parsed.tokens):
         raise ParseError(_("{path} holds no PHP code (no “<?php”).").format(path=path),

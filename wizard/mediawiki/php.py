@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TypeAlias
 
+from wizard.errors import WizardError
 from wizard.model.i18n import _
 
 __all__ = [
@@ -61,12 +62,12 @@ Value: TypeAlias = "PhpValue | Unparsed"
 """A literal PHP value in Python (null is None, arrays are ordered dicts), or Unparsed."""
 
 
-class PhpSyntaxError(ValueError):
+class PhpSyntaxError(WizardError):
     """The source is not PHP that PHP would accept (an unterminated string, a stray tag)."""
 
     def __init__(self, message: str, line: int) -> None:
         super().__init__(_("Line {line}: {message}").format(line=line, message=message))
-        self.message = message
+        self.reason = message
         self.line = line
 
 

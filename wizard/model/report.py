@@ -59,7 +59,10 @@ class Report:
     target: dict[str, object]
     steps: tuple[Step, ...]
     extra: dict[str, object] = field(default_factory=dict)
-    """Command-specific data, e.g. discovery's candidates."""
+    """Command-specific data for the JSON edge, e.g. discovery's candidates."""
+    auth_offered: tuple[str, ...] | None = None
+    """A check's AUTH mechanisms from the server's last EHLO (upper case); None when no
+    EHLO was answered."""
 
     @property
     def status(self) -> Status:

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from wizard.errors import UsageError
 from wizard.model.i18n import _
 
 __all__ = [
@@ -63,13 +64,12 @@ class Client(StrEnum):
     """Python: smtplib, Django, MoinMoin."""
 
 
-class SettingsError(ValueError):
+class SettingsError(UsageError):
     """A field holds a value that cannot work. `field` names it, the text says why."""
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
-        self.message = message
 
 
 def check_text(value: str, field: str, *, required: bool = False) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import PurePosixPath
 
+from wizard.errors import WizardError
 from wizard.model.i18n import _
 from wizard.model.settings import Settings
 
@@ -51,12 +52,8 @@ class PasswordMode(StrEnum):
     """Looked up in the OS keyring at run time (Python targets only)."""
 
 
-class RenderError(ValueError):
+class RenderError(WizardError):
     """These settings and options cannot make a working snippet; the text says why."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)

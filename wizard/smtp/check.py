@@ -354,6 +354,7 @@ async def run_check(
     redactor = Redactor([(settings.username, password)] if password else [])
     run = _Run(settings, options, Transcript(redactor, on_line), on_progress)
     smtp: RecordingSMTP | None = None
+    offered: tuple[str, ...] | None = None
     try:
         if not settings.is_ip:
             await _dns(run)
@@ -384,11 +385,14 @@ async def run_check(
                             error=exc.message))
     finally:
         if smtp is not None:
+            if smtp.last_ehlo_response is not None:
+                offered = tuple(m.upper() for m in smtp.server_auth_methods)
             smtp.close()
     done = {step.id for step in run.steps}
     skipped = tuple(Step(step_id, Status.SKIPPED, _("Not run: an earlier step failed."))
                     for step_id in planned_steps(settings, options) if step_id not in done)
-    return Report("check", _target(settings, options), (*run.steps, *skipped))
+    return Report("check", _target(settings, options), (*run.steps, *skipped),
+                  auth_offered=offered)
 
 
 def _target(settings: Settings, options: CheckOptions) -> dict[str, object]:

@@ -36,6 +36,7 @@ from keyring.backends.chainer import ChainerBackend
 from keyring.errors import InitError, KeyringError, KeyringLocked, NoKeyringError
 from keyrings.cryptfile.cryptfile import CryptFileKeyring
 
+from wizard.errors import WizardError
 from wizard.model.i18n import N_, _
 from wizard.model.settings import Settings, SettingsError, check_password
 from wizard.smtp.transcript import Redactor
@@ -56,7 +57,7 @@ __all__ = [
 SERVICE_PREFIX = "smtp-wizard"
 
 
-class SecretsError(Exception):
+class SecretsError(WizardError):
     """A keyring operation failed. The text is for the user; it never holds a secret.
 
     `detail` is the backend's own technical words (English, secrets redacted), for logs
@@ -65,7 +66,6 @@ class SecretsError(Exception):
 
     def __init__(self, message: str, detail: str = "") -> None:
         super().__init__(message)
-        self.message = message
         self.detail = detail
 
 
