@@ -280,8 +280,9 @@ def _render_password(args: argparse.Namespace, settings: Settings) -> str | None
 
 def _render(args: argparse.Namespace) -> int:
     from wizard.mediawiki.localsettings import read_localsettings
+    from wizard.mediawiki.pear import pear_knows_starttls
     from wizard.render import PasswordMode, RenderOptions, Target, render
-    from wizard.store.install import pear_knows_starttls, write_patch, write_snippet
+    from wizard.store.install import write_patch, write_snippet
 
     settings = settings_from_args(args)
     mode = PasswordMode(args.password_mode)

@@ -11,7 +11,6 @@ first, checks the result with `php -l` when PHP is installed, and writes atomica
 from __future__ import annotations
 
 import copy
-import json
 import os
 import re
 import shutil
@@ -23,6 +22,7 @@ from pathlib import Path
 
 from wizard.errors import WizardError
 from wizard.mediawiki import php
+from wizard.mediawiki.pear import SYSTEM_PEAR_DIRS, pear_mail_version, system_pear_mail_version
 from wizard.mediawiki.php import (
     APPEND,
     PhpArray,
@@ -83,10 +83,6 @@ anything after it on the END line (a note the admin added) is kept."""
 USUAL_ROOTS = tuple(Path(p) for p in (
     "/var/www/html", "/var/www/mediawiki", "/var/www/html/w", "/usr/share/mediawiki",
     "/var/lib/mediawiki", "/srv/mediawiki", "/etc/mediawiki"))
-SYSTEM_PEAR_DIRS = tuple(Path(p) for p in (
-    "/usr/share/php", "/usr/share/pear", "/usr/local/share/pear", "/usr/local/lib/php"))
-"""Where distributions install PEAR (Debian, Fedora/RHEL, source installs); each keeps
-PEAR's own registry of installed packages in `.registry/`."""
 
 _WATCHED = frozenset({"wgSMTP", "wgServer", "wgServerName", "wgPasswordSender",
                       "wgEmergencyContact", "wgEnableEmail", "wgUserEmailUseReplyTo"})
@@ -644,53 +640,6 @@ def to_settings(config: WikiConfig) -> tuple[Settings, str | None] | None:
             path=config.path, line=smtp.line, message=exc.message), config.path) from None
     password = smtp.password.password if smtp.password is not None else None
     return settings, password
-
-
-# --- pear/mail version -------------------------------------------------------------------
-
-def pear_mail_version(wiki_root: Path) -> str | None:
-    """The version of the pear/mail bundled in `<wiki_root>/vendor`, if any.
-
-    Read from Composer's `vendor/composer/installed.json` (every Composer writes it),
-    else from the package's own `package.xml`.
-    """
-    vendor = Path(wiki_root) / "vendor"
-    if not (vendor / "pear" / "mail").is_dir():
-        return None
-    try:
-        installed = json.loads((vendor / "composer" / "installed.json").read_bytes())
-    except (OSError, ValueError):
-        installed = None
-    # Composer 2 wraps the list in {"packages": [...]}, Composer 1 writes the list.
-    packages = installed.get("packages") if isinstance(installed, dict) else installed
-    for package in packages if isinstance(packages, list) else []:
-        if isinstance(package, dict) and package.get("name") == "pear/mail":
-            version = package.get("version")
-            if isinstance(version, str) and version:
-                return version.removeprefix("v")
-    try:
-        xml = (vendor / "pear" / "mail" / "package.xml").read_text("utf-8", "replace")
-    except OSError:
-        return None
-    match = re.search(r"<version>\s*<release>\s*([^<\s]+)\s*</release>", xml)
-    return match.group(1) if match else None
-
-
-def system_pear_mail_version(dirs: tuple[Path, ...] = SYSTEM_PEAR_DIRS) -> str | None:
-    """The version of the system's PEAR Mail (php-mail, php-pear-Mail), from PEAR's
-    registry `<dir>/.registry/mail.reg`, the file `pear list` reads."""
-    for folder in dirs:
-        try:
-            registry = php.unserialize((Path(folder) / ".registry" / "mail.reg").read_bytes())
-        except (OSError, ValueError):
-            continue
-        version = registry.get("version") if isinstance(registry, dict) else None
-        # package.xml 2.0 registries nest it as {release, api}; 1.0 ones keep a string.
-        if isinstance(version, dict):
-            version = version.get("release")
-        if isinstance(version, str) and version:
-            return version
-    return None
 
 
 # --- Patching ----------------------------------------------------------------------------

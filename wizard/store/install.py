@@ -11,21 +11,14 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from wizard.mediawiki.localsettings import (
-    PatchResult,
-    managed_block,
-    patch_localsettings,
-    pear_mail_version,
-    system_pear_mail_version,
-)
+from wizard.mediawiki.localsettings import PatchResult, managed_block, patch_localsettings
 from wizard.mediawiki.machine import Account, can_read, default_web_accounts, web_server_accounts
 from wizard.model.i18n import _
 from wizard.model.settings import SettingsError
 from wizard.render import Rendered, php_file
 from wizard.store.files import atomic_write, make_backup, same_file
 
-__all__ = ["OverlappingTargetsError", "Written", "pear_knows_starttls", "write_patch",
-           "write_snippet"]
+__all__ = ["OverlappingTargetsError", "Written", "write_patch", "write_snippet"]
 
 SECRET_MODE = 0o600
 SNIPPET_MODE = 0o644
@@ -54,22 +47,6 @@ class Written:
         if self.backup is not None:
             text += _("; the previous version is in {backup}").format(backup=self.backup)
         return "\n".join((text, *self.warnings))
-
-
-def _version_tuple(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in version.split(".")[:3] if part.isdigit())
-
-
-def pear_knows_starttls(wiki_root: Path | None) -> bool | None:
-    """Whether the pear/mail MediaWiki will load knows the `starttls` key (1.5 and newer).
-
-    The wiki's own vendor/ copy wins over the system's; None when neither is found.
-    """
-    version = (pear_mail_version(wiki_root) if wiki_root else None) or \
-        system_pear_mail_version()
-    if version is None:
-        return None
-    return _version_tuple(version) >= (1, 5)
 
 
 def _write(path: Path, text: str, mode: int, what: str, now: dt.datetime, *,
