@@ -27,7 +27,7 @@ from wizard.ui.steps import StartScreen
 async def main():
     with tempfile.TemporaryDirectory() as folder, demo_servers(Path(folder)) as servers:
         state = WizardState()
-        servers.configure(state)
+        state.use_demo(servers)
         app = make_app(state, Services(keyring_backend=servers.keyring_backend()))
         async with app.run_test(size=(80, 24)) as pilot:
             while not isinstance(app.screen, StartScreen):

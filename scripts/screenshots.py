@@ -45,7 +45,7 @@ $wgSMTP = [
 def demo_app(servers: DemoServers, folder: Path, mode: Mode = Mode.NEW) -> WizardApp:
     """The wizard on the demo servers; doctor and rotation start on a demo wiki."""
     state = WizardState(mode=mode)
-    servers.configure(state)
+    state.use_demo(servers)
     skip_start = mode is not Mode.NEW
     if skip_start:
         wiki = folder / mode / "LocalSettings.php"

@@ -15,7 +15,8 @@ import pytest
 from tests.support.common import PASSWORD, USER
 from tests.support.hostile import blackhole_port, closed_port, peer
 from tests.support.servers import SmtpServer
-from wizard.model.report import Report, Status
+from wizard.model.diagnosis import Diagnosis
+from wizard.model.report import Report, Status, Step
 from wizard.model.settings import Client, Security, Settings
 from wizard.smtp.check import CheckOptions, auth_order, planned_steps, run_check
 
@@ -27,7 +28,20 @@ def settings_for(port: int, security: Security = Security.STARTTLS, *, ca_file: 
     values: dict[str, object] = {"host": "127.0.0.1", "port": port, "security": security,
                                  "username": USER, "sender": USER, "timeout": 3.0,
                                  "ca_file": str(ca_file) if ca_file else None}
+    # Mixed-type keywords; Settings checks every value itself.
     return Settings(**(values | fields))  # type: ignore[arg-type]
+
+
+def step(report: Report, step_id: str) -> Step:
+    found = report.step(step_id)
+    assert found is not None, f"no step {step_id}"
+    return found
+
+
+def diagnosis(report: Report, step_id: str) -> Diagnosis:
+    found = step(report, step_id).diagnosis
+    assert found is not None, f"no diagnosis on {step_id}"
+    return found
 
 
 def statuses(report: Report) -> dict[str, str]:
@@ -133,7 +147,7 @@ async def test_pear_without_auth_warns_mail_in_clear(smtp_server: Start) -> None
     report = await run_check(settings_for(server.port, Security.NONE, auth=False, username=""))
     assert report.status is Status.WARN
     assert report.diagnoses == ["mail-in-clear"]
-    assert "PEAR" in report.step("tls").diagnosis.cause  # type: ignore[union-attr]
+    assert "PEAR" in diagnosis(report, "tls").cause
 
 
 @pytest.mark.parametrize("reply, code", [
@@ -147,7 +161,7 @@ async def test_wrong_password(smtp_server: Start, ca_file: object, reply: str, c
     server = smtp_server(mode="starttls", auth_fail_reply=reply)
     report = await run_check(settings_for(server.port, ca_file=ca_file), "wrong-password")
     assert report.diagnoses == [code]
-    assert report.step("sender").status is Status.SKIPPED  # type: ignore[union-attr]
+    assert step(report, "sender").status is Status.SKIPPED
     assert report.exit_code == 1
 
 
@@ -155,6 +169,27 @@ async def test_no_auth_offered(smtp_server: Start, ca_file: object) -> None:
     server = smtp_server(mode="starttls", exclude_mechanisms=("LOGIN", "PLAIN"))
     report = await run_check(settings_for(server.port, ca_file=ca_file), PASSWORD)
     assert report.diagnoses == ["auth-not-offered"]
+
+
+async def test_report_holds_the_auth_mechanisms_of_the_last_ehlo(smtp_server: Start,
+                                                                 ca_file: object) -> None:
+    # The server offers AUTH only after STARTTLS: the list comes from the second EHLO.
+    server = smtp_server(mode="starttls", exclude_mechanisms=("PLAIN",))
+    report = await run_check(settings_for(server.port, ca_file=ca_file), PASSWORD)
+    assert report.ok, report.to_dict()
+    assert report.auth_offered == ("LOGIN",)
+    both = await run_check(settings_for(smtp_server(mode="implicit").port, Security.TLS,
+                                        ca_file=ca_file, auth=False))
+    assert both.auth_offered == ("LOGIN", "PLAIN")
+    # An EHLO without AUTH is an empty offer; no EHLO at all is no answer (None).
+    plain = smtp_server(mode="plain")
+    none_offered = await run_check(settings_for(plain.port, Security.NONE, auth=False))
+    ehlo = none_offered.step("ehlo")
+    assert ehlo is not None and ehlo.status is Status.OK
+    assert none_offered.auth_offered == ()
+    with closed_port() as port:
+        refused = await run_check(settings_for(port), PASSWORD)
+    assert refused.auth_offered is None
 
 
 async def test_forced_mechanism_not_offered(smtp_server: Start, ca_file: object) -> None:
@@ -176,7 +211,7 @@ async def test_sender_and_recipient_rejected(smtp_server: Start, ca_file: object
     bad_sender = settings_for(server.port, ca_file=ca_file, sender="apache@wiki.example.org")
     report = await run_check(bad_sender, PASSWORD)
     assert report.diagnoses == ["sender-rejected"]
-    assert "$wgPasswordSender" in report.step("sender").diagnosis.fix  # type: ignore[union-attr]
+    assert "$wgPasswordSender" in diagnosis(report, "sender").fix
     report = await run_check(settings_for(server.port, ca_file=ca_file), PASSWORD,
                              CheckOptions(rcpt="x@elsewhere.example"))
     assert report.diagnoses == ["recipient-rejected"]
@@ -249,7 +284,7 @@ async def test_test_message_refused(smtp_server: Start, ca_file: object) -> None
     report = await run_check(settings_for(server.port, ca_file=ca_file), PASSWORD,
                              CheckOptions(rcpt="me@example.net", send_test=True))
     assert report.diagnoses == ["data-rejected"]
-    assert "spam" in report.step("send").diagnosis.cause  # type: ignore[union-attr]
+    assert "spam" in diagnosis(report, "send").cause
 
 
 def test_local_socket_error_is_named(tmp_path: Path) -> None:

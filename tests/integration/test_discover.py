@@ -16,13 +16,12 @@ from wizard.model.report import Status, Step
 from wizard.model.settings import Security, SettingsError
 from wizard.smtp.discover import (
     Candidate,
-    DiscoveryResult,
     Endpoint,
     Source,
     discover,
     rank_endpoints,
 )
-from wizard.smtp.ports import PortResult, PortState
+from wizard.smtp.ports import PortResult, PortState, parse_ehlo
 
 NO_HOSTS = "/nonexistent/hosts"
 # Discovery promises to end by its deadline; this covers a loaded CI machine.
@@ -67,13 +66,14 @@ async def test_end_to_end_ranks_srv_servers_and_keeps_the_deadline(
     dns = dns_server(zone_for(implicit.port, starttls.port))
     events: list[Step | PortResult] = []
     start = time.monotonic()
-    report = await discover("wiki@example.test", timeout=2.0, resolver=dns.resolver(),
+    result = await discover("wiki@example.test", timeout=2.0, resolver=dns.resolver(),
                             ports=(blackhole,), hosts_path=NO_HOSTS,
                             on_progress=events.append)
     elapsed = time.monotonic() - start
     assert elapsed < 2.0 + SLACK, "the blackholed port must not stretch the deadline"
 
-    result = DiscoveryResult.from_report(report)
+    report = result.report
+    assert (result.query, result.domain) == ("wiki@example.test", "example.test")
     assert [(c.host, c.source) for c in result.candidates] == [
         ("tls.example.test", Source.SRV), ("starttls.example.test", Source.SRV),
         ("mx.example.test", Source.MX), ("smtp.example.test", Source.GUESS),
@@ -105,9 +105,13 @@ async def test_end_to_end_ranks_srv_servers_and_keeps_the_deadline(
     rows = {(e.host, e.port) for e in events if isinstance(e, PortResult)}
     assert ("tls.example.test", implicit.port) in rows
     assert ("smtp.example.test", blackhole) in rows
-    # JSON-ready and lossless through the typed view.
-    assert json.loads(json.dumps(report.to_dict()))["recommended"]["port"] == implicit.port
-    assert result.extra() == report.extra
+    # The JSON form: the report's keys, then what was found.
+    data = json.loads(json.dumps(result.to_dict()))
+    assert list(data) == ["schema", "command", "status", "target", "steps", "candidates",
+                          "endpoints", "recommended"]
+    assert data["recommended"]["port"] == implicit.port
+    assert data["recommended"] == data["endpoints"][0]
+    assert [c["host"] for c in data["candidates"]] == [c.host for c in result.candidates]
 
 
 async def test_srv_beats_preset_beats_mx_beats_guess(
@@ -122,9 +126,9 @@ async def test_srv_beats_preset_beats_mx_beats_guess(
     })
     hosts = tmp_path / "hosts"
     hosts.write_text("127.0.0.1 smtp.gmail.com\n")
-    report = await discover("corp.test", timeout=2.0, resolver=dns.resolver(),
+    result = await discover("corp.test", timeout=2.0, resolver=dns.resolver(),
                             ports=(closed_port,), hosts_path=hosts)
-    result = DiscoveryResult.from_report(report)
+    report = result.report
     assert [(c.host, c.source) for c in result.candidates] == [
         ("submit.corp.test", Source.SRV), ("smtp.gmail.com", Source.PRESET),
         ("backup-mx.corp.test", Source.MX), ("smtp.corp.test", Source.GUESS),
@@ -145,15 +149,16 @@ async def test_missing_domain_fails_fast_with_a_diagnosis(
         dns_server: Callable[..., DnsServer]) -> None:
     dns = dns_server({"example.test": {"A": ["127.0.0.1"]}})
     start = time.monotonic()
-    report = await discover("exmaple.test", timeout=3.0, resolver=dns.resolver(),
+    result = await discover("exmaple.test", timeout=3.0, resolver=dns.resolver(),
                             hosts_path=NO_HOSTS)
+    report = result.report
     assert time.monotonic() - start < 1.0
     assert report.status is Status.FAIL
     mx = report.step("mx")
     assert mx.status is Status.FAIL
     assert mx.diagnosis is not None and mx.diagnosis.code == "dns-nxdomain"
     assert "exmaple.test" in mx.diagnosis.cause
-    assert DiscoveryResult.from_report(report).endpoints == ()
+    assert result.endpoints == ()
 
 
 async def test_dns_that_never_answers_still_ends_by_the_deadline(
@@ -167,15 +172,15 @@ async def test_dns_that_never_answers_still_ends_by_the_deadline(
         "ok.slow.test": {"A": ["127.0.0.1"]},
     }, silent=["hang.slow.test", "smtp.slow.test", "mail.slow.test"])
     start = time.monotonic()
-    report = await discover("slow.test", timeout=2.0, resolver=dns.resolver(),
+    result = await discover("slow.test", timeout=2.0, resolver=dns.resolver(),
                             ports=(), hosts_path=NO_HOSTS)
+    report = result.report
     assert time.monotonic() - start < 2.0 + SLACK
     hang = report.step("candidate:hang.slow.test")
     assert hang.status is Status.WARN
     assert hang.diagnosis is not None and hang.diagnosis.code == "dns-timeout"
     # Guesses that time out are worth a warning too: the resolver itself is in trouble.
     assert report.step("candidate:smtp.slow.test").status is Status.WARN
-    result = DiscoveryResult.from_report(report)
     assert result.recommended is not None
     assert (result.recommended.host, result.recommended.port) == ("ok.slow.test",
                                                                   starttls.port)
@@ -191,8 +196,8 @@ async def test_srv_target_without_address_gets_a_suggestion(
                                                f"1 0 {starttls.port} gone.typo.test."]},
         "smtp.typo.test": {"A": ["127.0.0.1"]},
     })
-    report = await discover("typo.test", timeout=2.0, resolver=dns.resolver(), ports=(),
-                            hosts_path=NO_HOSTS)
+    report = (await discover("typo.test", timeout=2.0, resolver=dns.resolver(), ports=(),
+                             hosts_path=NO_HOSTS)).report
     gone = report.step("candidate:gone.typo.test")
     assert gone.status is Status.WARN
     assert gone.diagnosis is not None and gone.diagnosis.code == "dns-nxdomain"
@@ -210,14 +215,13 @@ async def test_plain_smtp_is_listed_but_never_recommended(
         "plain.test": {"MX": ["10 smtp.plain.test."]},
         "smtp.plain.test": {"A": ["127.0.0.1"]},
     })
-    report = await discover("plain.test", timeout=2.0, resolver=dns.resolver(),
+    result = await discover("plain.test", timeout=2.0, resolver=dns.resolver(),
                             ports=(plain.port,), hosts_path=NO_HOSTS)
-    result = DiscoveryResult.from_report(report)
     assert [(e.host, e.state) for e in result.endpoints] == [("smtp.plain.test",
                                                               PortState.PLAIN)]
     assert result.endpoints[0].security is Security.NONE
     assert result.recommended is None
-    final = report.step("recommend")
+    final = result.report.step("recommend")
     assert final.status is Status.FAIL
     assert final.diagnosis is not None and final.diagnosis.code == "starttls-missing"
 
@@ -225,9 +229,8 @@ async def test_plain_smtp_is_listed_but_never_recommended(
 async def test_idn_domain_is_discovered_in_its_xn_form(
         dns_server: Callable[..., DnsServer], closed_port: int) -> None:
     dns = dns_server({"smtp.xn--bcher-kva.test": {"A": ["127.0.0.1"]}})
-    report = await discover("wiki@Bücher.test", timeout=2.0, resolver=dns.resolver(),
+    result = await discover("wiki@Bücher.test", timeout=2.0, resolver=dns.resolver(),
                             ports=(closed_port,), hosts_path=NO_HOSTS)
-    result = DiscoveryResult.from_report(report)
     assert result.domain == "xn--bcher-kva.test"
     smtp = next(c for c in result.candidates if c.host == "smtp.xn--bcher-kva.test")
     assert smtp.addresses == ("127.0.0.1",)
@@ -246,6 +249,7 @@ async def test_bad_input_is_a_settings_error(query: str) -> None:
                                                 ({"timeout": 0}, "timeout")])
 async def test_bad_options_are_settings_errors(options: dict[str, object], field: str) -> None:
     with pytest.raises(SettingsError) as error:
+        # Bad values on purpose: discover must refuse them.
         await discover("example.org", hosts_path=NO_HOSTS, **options)  # type: ignore[arg-type]
     assert error.value.field == field
 
@@ -278,11 +282,26 @@ def test_rank_standard_ports_then_srv_then_others_then_25_then_plain() -> None:
     ]
 
 
-def test_candidate_round_trips_through_json() -> None:
+def test_candidate_json_form() -> None:
     candidate = Candidate("smtp.gmail.com", Source.PRESET, 587, Security.STARTTLS,
                           "Gmail / Google Workspace", "google", ("note",), (),
                           ("192.0.2.1",), "ok", "",
                           (PortResult("smtp.gmail.com", 587, PortState.STARTTLS,
                                       banner="220 hi", auth=("PLAIN",)),))
-    data = json.loads(json.dumps(candidate.to_dict()))
-    assert Candidate.from_dict(data) == candidate
+    assert json.loads(json.dumps(candidate.to_dict())) == {
+        "host": "smtp.gmail.com", "source": "preset", "port": 587, "security": "starttls",
+        "provider": "Gmail / Google Workspace", "provider_id": "google", "notes": ["note"],
+        "srv_ports": [], "addresses": ["192.0.2.1"], "dns": "ok", "dns_error": "",
+        "ports": [{"host": "smtp.gmail.com", "port": 587, "state": "starttls",
+                   "banner": "220 hi", "elapsed": 0.0, "detail": "", "auth": ["PLAIN"]}]}
+
+
+def test_ehlo_reply_gives_extensions_and_auth_mechanisms() -> None:
+    extensions, auth = parse_ehlo([
+        "250-mx.example.test greets you", "250-PIPELINING", "250-SIZE 51200000",
+        "250-STARTTLS", "250-AUTH login PLAIN", "250-AUTH=LOGIN PLAIN XOAUTH2", "250-",
+        "250 8BITMIME"])
+    assert extensions == {"pipelining": "", "size": "51200000", "starttls": "",
+                          "auth": "LOGIN PLAIN XOAUTH2", "8bitmime": ""}
+    assert auth == ("LOGIN", "PLAIN", "XOAUTH2")
+    assert parse_ehlo(["250 mx.example.test"]) == ({}, ())

@@ -29,14 +29,9 @@ from aiosmtpd.smtp import SMTP, AuthResult
 
 from tests.support.common import PASSWORD, USER, require_program
 from tests.support.servers import Certs, Recorder, ServerOptions, SmtpServer
-from wizard.doctor.run import (
-    AREAS,
-    cloud_step,
-    doctor_findings_to_settings,
-    pear_auth_mechanism,
-    php_steps,
-    run_doctor,
-)
+from wizard.doctor import AREAS, DoctorOptions, DoctorResult, ProgressCallback, run_doctor
+from wizard.doctor.php import auth_sasl_step, pear_auth_mechanism, php_steps
+from wizard.doctor.system import cloud_step
 from wizard.mediawiki.phpenv import PhpEnv
 from wizard.model.report import Report, Status, Step
 from wizard.model.settings import Settings
@@ -67,17 +62,28 @@ def inline_wiki(tmp_path: Path, body: str) -> Path:
     return folder
 
 
-async def doctor(folder: Path | None, tmp_path: Path, *, system: str | Path | None = None,
-                 php: str | None = None, **options: object) -> Report:
+async def examine(folder: Path | None, tmp_path: Path, *, system: str | None = None,
+                  php: str | None = None, on_progress: ProgressCallback | None = None,
+                  **options: object) -> DoctorResult:
     """run_doctor on this machine's loopback, with a system tree instead of the host's
     /sys and /proc (an empty one unless named), and no keyring."""
     if system is None:
         root = tmp_path / "empty-root"
         root.mkdir(exist_ok=True)
     else:
-        root = SYSTEMS / system if isinstance(system, str) else system
-    return await run_doctor(folder, cwd=tmp_path, roots=(), system_root=root, php=php,
-                            use_keyring=False, **options)  # type: ignore[arg-type]
+        root = SYSTEMS / system
+    return await run_doctor(DoctorOptions(
+        folder, cwd=tmp_path, roots=(), system_root=root, php=php, use_keyring=False,
+        **options),  # type: ignore[arg-type]  # each test passes the options it varies
+        on_progress=on_progress)
+
+
+async def doctor(folder: Path | None, tmp_path: Path, *, system: str | None = None,
+                 php: str | None = None, on_progress: ProgressCallback | None = None,
+                 **options: object) -> Report:
+    """The report of `examine`."""
+    return (await examine(folder, tmp_path, system=system, php=php,
+                          on_progress=on_progress, **options)).report
 
 
 def step(report: Report, step_id: str) -> Step:
@@ -94,7 +100,8 @@ def code(report: Report, step_id: str) -> str | None:
 def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 # --- A wiki that works -------------------------------------------------------------------
@@ -141,8 +148,9 @@ async def test_json_is_the_check_schema_and_holds_no_password(smtp_server: Start
     report = await doctor(wiki(tmp_path, "live", server.port, certs.ca_file), tmp_path)
     data = report.to_dict()
     assert data["command"] == "doctor" and data["schema"] == 1
-    assert {"host", "port", "security", "auth", "username", "sender",
-            "client"} <= set(data["target"])  # type: ignore[arg-type]
+    target = data["target"]
+    assert isinstance(target, dict)
+    assert {"host", "port", "security", "auth", "username", "sender", "client"} <= set(target)
     assert PASSWORD not in json.dumps(data)
 
 
@@ -272,12 +280,12 @@ async def test_ec2_with_port_25(tmp_path: Path) -> None:
     folder = inline_wiki(tmp_path, """$wgPasswordSender = 'wiki@example.org';
 $wgSMTP = [ 'host' => 'email-smtp.eu-west-1.amazonaws.com', 'port' => 25, 'auth' => false ];
 """)
-    report = await doctor(folder, tmp_path, system="ec2-nitro", live=False)
+    result = await examine(folder, tmp_path, system="ec2-nitro", live=False)
+    report = result.report
     cloud = step(report, "system.cloud")
     assert cloud.status is Status.WARN and code(report, "system.cloud") == "ec2-port-25"
     assert "/sys/class/dmi/id/sys_vendor: Amazon EC2" in cloud.details
-    findings = doctor_findings_to_settings(report)
-    assert "port" in findings.fields
+    assert "port" in result.fields
 
     elsewhere = await doctor(folder, tmp_path, system="kvm", live=False)
     assert step(elsewhere, "system.cloud").status is Status.OK
@@ -335,16 +343,18 @@ async def test_set_include_path_expression_is_a_warning(smtp_server: Start, cert
 async def test_sender_refused_by_the_server(smtp_server: Start, certs: Certs,
                                             tmp_path: Path) -> None:
     server = smtp_server(mode="starttls", reject_senders={"noreply@wiki.example.net"})
-    report = await doctor(wiki(tmp_path, "mismatch", server.port, certs.ca_file), tmp_path)
+    result = await examine(wiki(tmp_path, "mismatch", server.port, certs.ca_file), tmp_path)
+    report = result.report
     assert code(report, "smtp.sender") == "sender-rejected"
     sender = step(report, "wiki.sender")
     assert sender.status is Status.FAIL and code(report, "wiki.sender") == "contact-unset"
     assert any("$wgUserEmailUseReplyTo = true" in d for d in sender.details)
     assert code(report, "wiki.reply_to") == "user-email-from"
-    findings = doctor_findings_to_settings(report)
-    assert findings.settings is not None and findings.settings.port == server.port
-    assert findings.fields[:1] == ("sender",)
-    assert {s.id for s in findings.to_fix} >= {"wiki.sender", "smtp.sender", "wiki.reply_to"}
+    # The settings the live check used, as found: no round trip through the report.
+    assert result.settings is not None and result.settings.port == server.port
+    assert result.settings.sender == "noreply@wiki.example.net"
+    assert result.fields[:1] == ("sender",)
+    assert {s.id for s in result.to_fix} >= {"wiki.sender", "smtp.sender", "wiki.reply_to"}
 
 
 async def test_sender_at_another_domain_that_the_server_accepts(smtp_server: Start,
@@ -470,8 +480,9 @@ $wgSMTP = [ 'host' => '127.0.0.1', 'port' => {server.port}, 'auth' => true,
     previous = keyring.get_keyring()
     keyring.set_keyring(ring)
     try:
-        report = await run_doctor(folder, cwd=tmp_path, roots=(), system_root=tmp_path,
-                                  php=None, use_keyring=True)
+        result = await run_doctor(DoctorOptions(folder, cwd=tmp_path, roots=(),
+                                                system_root=tmp_path, php=None))
+        report = result.report
     finally:
         keyring.set_keyring(previous)
     password = step(report, "wiki.password")
@@ -613,14 +624,31 @@ def test_pear_mechanism_order(offered: list[str], auth_sasl: bool, forced: str |
     assert pear_auth_mechanism(offered, auth_sasl=auth_sasl, forced=forced) == expected
 
 
+@pytest.mark.parametrize(("offered", "status", "says"), [
+    (("PLAIN", "LOGIN", "CRAM-MD5"), Status.WARN, "logs in with CRAM-MD5"),
+    (("PLAIN", "LOGIN"), Status.OK, "with this server PEAR logs in with LOGIN"),
+    # No EHLO answered, or no AUTH in it: what PEAR would pick is not known.
+    (None, Status.OK, "prefers DIGEST-MD5 and CRAM-MD5"),
+    ((), Status.OK, "prefers DIGEST-MD5 and CRAM-MD5"),
+])
+def test_auth_sasl_reads_the_checks_auth_list(offered: tuple[str, ...] | None,
+                                              status: Status, says: str) -> None:
+    """The AUTH list comes from the check's `Report.auth_offered`, not its transcript."""
+    env = PhpEnv("/usr/bin/php", present=True, version="8.2.0", openssl=True,
+                 files={"Auth/SASL.php": "/usr/share/php/Auth/SASL.php"})
+    settings = Settings(host="smtp.example.org", username=USER)
+    found = auth_sasl_step(env, settings, offered)
+    assert found is not None and found.status is status and says in found.summary
+
+
 # --- Handing over to the wizard -----------------------------------------------------------
 
 async def test_findings_without_smtp_keep_the_contacts(tmp_path: Path) -> None:
     folder = inline_wiki(tmp_path, """$wgPasswordSender = 'wiki@example.org';
 $wgSMTP = false;
 """)
-    findings = doctor_findings_to_settings(await doctor(folder, tmp_path))
-    assert findings.settings is None
-    assert findings.prefill == {"sender": "wiki@example.org"}
-    assert findings.localsettings == folder / "LocalSettings.php"
-    assert findings.fields[:1] == ("host",)
+    result = await examine(folder, tmp_path)
+    assert result.settings is None
+    assert result.prefill == {"sender": "wiki@example.org"}
+    assert result.report.target["localsettings"] == str(folder / "LocalSettings.php")
+    assert result.fields[:1] == ("host",)

@@ -35,10 +35,9 @@ from tests.support.keyring_env import (
 )
 from wizard.model.settings import Settings, SettingsError
 from wizard.smtp.transcript import REDACTED
+from wizard.store.backends import BackendInfo, backend_info
 from wizard.store.keyring import (
-    BackendInfo,
     SecretsError,
-    backend_info,
     cryptfile_backend,
     delete_password,
     load_password,
@@ -279,6 +278,7 @@ def test_password_never_appears_in_errors_or_output(
 # --- real Secret Service and no D-Bus, in subprocesses --------------------------------
 
 _COMMON = f"""
+from wizard.store.backends import *
 from wizard.store.keyring import *
 from wizard.model.settings import Settings
 SETTINGS = Settings(host="smtp.example.org", port=587, username={USER!r})
@@ -319,7 +319,8 @@ emit(info=info.to_dict(), loaded_ok=loaded == PASSWORD, items=len(items),
     assert not info["needs_fallback"]
     # keyring alone would chain cryptfile's file keyrings behind the Secret Service;
     # the wizard used the Secret Service itself, under the documented entry name.
-    assert "CryptFileKeyring" in data["chained"]  # type: ignore[operator]
+    chained = data["chained"]
+    assert isinstance(chained, list) and "CryptFileKeyring" in chained
     assert data["loaded_ok"] is True and data["items"] == 1
     assert (data["deleted"], data["deleted_again"], data["after"]) == (True, False, None)
     _no_secret_in(outcome)

@@ -34,6 +34,7 @@ import dns.rcode
 import dns.rdata
 import dns.rdataclass
 import dns.rdatatype
+import dns.rdtypes.ANY.CNAME
 import dns.rrset
 import pytest
 
@@ -58,7 +59,8 @@ class DnsServer:
 
     def __init__(self, zone: Zone, *, silent: Iterable[str] = (),
                  servfail: Iterable[str] = ()) -> None:
-        self.records: dict[dns.name.Name, dict[int, list[dns.rdata.Rdata]]] = {}
+        self.records: dict[dns.name.Name, dict[dns.rdatatype.RdataType,
+                                               list[dns.rdata.Rdata]]] = {}
         for name, types in zone.items():
             owner = dns.name.from_text(name)
             entry = self.records.setdefault(owner, {})
@@ -136,7 +138,9 @@ class DnsServer:
             cname = entry.get(dns.rdatatype.CNAME)
             if cname and question.rdtype != dns.rdatatype.CNAME:
                 response.answer.append(self._rrset(name, dns.rdatatype.CNAME, cname))
-                name = cname[0].target  # type: ignore[attr-defined]
+                target = cname[0]
+                assert isinstance(target, dns.rdtypes.ANY.CNAME.CNAME)
+                name = target.target
                 continue
             if question.rdtype in entry:
                 response.answer.append(self._rrset(name, question.rdtype,
@@ -148,7 +152,7 @@ class DnsServer:
         return any(owner.is_subdomain(name) for owner in self.records)
 
     @staticmethod
-    def _rrset(name: dns.name.Name, rdtype: int,
+    def _rrset(name: dns.name.Name, rdtype: dns.rdatatype.RdataType,
                rdatas: list[dns.rdata.Rdata]) -> dns.rrset.RRset:
         rrset = dns.rrset.RRset(name, dns.rdataclass.IN, rdtype)
         for rdata in rdatas:

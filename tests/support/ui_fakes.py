@@ -1,6 +1,6 @@
 """Fixed answers for UI-only tests (snapshots): no network, no random ports, no timings.
 
-Used only where the screen's look is under test (STYLE §6); every behaviour test talks
+Used only where the screen's look is under test; every behaviour test talks
 to real loopback servers instead.
 """
 

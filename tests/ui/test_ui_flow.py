@@ -11,9 +11,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from keyring.backend import KeyringBackend
 from keyring.backends import fail
 from textual.pilot import Pilot
-from textual.widgets import Input, Static
+from textual.widgets import Input, RadioButton, Static
 
 from tests.support.common import PASSWORD, USER
 from tests.support.hostile import blackhole_port, closed_port
@@ -35,12 +36,11 @@ from wizard.ui.widgets import CheckList, PortTable, TranscriptPane
 
 
 def build(tmp_path: Path, ca_file: Path, ports: tuple[int, ...], *,
-          backend: object | None = None) -> tuple[WizardApp, object]:
+          backend: KeyringBackend | None = None) -> tuple[WizardApp, KeyringBackend]:
     ring = backend if backend is not None else cryptfile_backend(tmp_path / "ring.cfg",
                                                                  "master-pw")
     state = WizardState(timeout=TIMEOUT, ca_file=str(ca_file), candidate_ports=ports)
-    services = Services(keyring_backend=ring,  # type: ignore[arg-type]
-                        cryptfile_path=tmp_path / "fallback.cfg")
+    services = Services(keyring_backend=ring, cryptfile_path=tmp_path / "fallback.cfg")
     return make_app(state, services, cursor_blink=False), ring
 
 
@@ -88,7 +88,7 @@ async def test_happy_path_writes_a_snippet(target: str, tmp_path: Path, certs: C
         assert state.results["credentials"].ok
         assert state.stored_in is not None and state.stored_in.name == "encrypted file"
         assert state.settings is not None
-        assert load_password(state.settings, backend=ring) == PASSWORD  # type: ignore[arg-type]
+        assert load_password(state.settings, backend=ring) == PASSWORD
         await pilot.press("ctrl+n")
         await until(pilot, lambda: isinstance(app.screen, SenderScreen))
         assert app.screen.query_one("#sender", Input).value == USER
@@ -98,7 +98,7 @@ async def test_happy_path_writes_a_snippet(target: str, tmp_path: Path, certs: C
         await pilot.press("ctrl+n")
         await until(pilot, lambda: isinstance(app.screen, ReviewScreen))
         screen = app.screen
-        screen.query_one(f"#target-{target}").value = True  # type: ignore[attr-defined]
+        screen.query_one(f"#target-{target}", RadioButton).value = True
         await pilot.pause()
         out = tmp_path / "snippet.out"
         screen.query_one("#path", Input).value = str(out)
@@ -168,7 +168,7 @@ async def test_wrong_password_shows_diagnosis_and_stores_nothing(
         assert "✗" in shown and "rejected the login" in shown
         assert app.state.stored_in is None and app.state.password is None
         assert app.state.settings is not None
-        assert load_password(app.state.settings, backend=ring) is None  # type: ignore[arg-type]
+        assert load_password(app.state.settings, backend=ring) is None
         await pilot.press("ctrl+t")
         pane = app.screen.query_one(TranscriptPane)
         assert "AUTH" in "\n".join(pane.lines)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from keyring.backend import KeyringBackend
 from keyring.backends import fail
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
@@ -53,10 +54,9 @@ $wgEmergencyContact = "{USER}";
     return local
 
 
-def build(tmp_path: Path, ca_file: Path, mode: Mode, backend: object) -> WizardApp:
+def build(tmp_path: Path, ca_file: Path, mode: Mode, backend: KeyringBackend) -> WizardApp:
     state = WizardState(mode=mode, timeout=TIMEOUT, ca_file=str(ca_file))
-    services = Services(keyring_backend=backend,  # type: ignore[arg-type]
-                        cryptfile_path=tmp_path / "fallback.cfg")
+    services = Services(keyring_backend=backend, cryptfile_path=tmp_path / "fallback.cfg")
     return make_app(state, services, cursor_blink=False)
 
 
@@ -125,7 +125,7 @@ async def test_rotate_replaces_only_the_literal_and_stores_the_new_password(
     [backup] = backups_of(local)
     assert backup.read_bytes() == before
     assert app.state.settings is not None
-    assert load_password(app.state.settings, backend=ring) == NEW  # type: ignore[arg-type]
+    assert load_password(app.state.settings, backend=ring) == NEW
     assert [ok for _mech, _user, ok in server.recorder.logins] == [True, True]
 
 

@@ -64,6 +64,7 @@ def test_bad_hosts_say_why(text: str, field: str, words: str) -> None:
 def test_bad_fields_say_which(fields: dict[str, object], field: str) -> None:
     values: dict[str, object] = {"host": "smtp.example.org", "username": "u"} | fields
     with pytest.raises(SettingsError) as caught:
+        # Wrong types on purpose: Settings must refuse them.
         Settings(**values)  # type: ignore[arg-type]
     assert caught.value.field == field
     assert caught.value.message.endswith(".")

@@ -12,9 +12,9 @@ import asyncio
 import getpass
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from wizard import __version__
 from wizard.errors import UsageError, WizardError
@@ -204,7 +204,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 
 async def _check(args: argparse.Namespace) -> int:
     from wizard.cli.output import report_json, report_text
-    from wizard.smtp.check import CheckOptions, detect_security, run_check
+    from wizard.smtp.check import CheckOptions, run_check
+    from wizard.smtp.ports import detect_security
 
     settings = settings_from_args(args)
     rcpt = check_email(args.rcpt, "rcpt", required=False) or None
@@ -240,10 +241,10 @@ async def _discover(args: argparse.Namespace) -> int:
     from wizard.cli.output import discovery_text, report_json
     from wizard.smtp.discover import discover
 
-    report = await discover(args.query, timeout=check_timeout(args.timeout),
-                            resolver=_resolver(args.nameserver) if args.nameserver else None)
-    print(report_json(report) if args.json else discovery_text(report, verbose=args.verbose))
-    return report.exit_code
+    found = await discover(args.query, timeout=check_timeout(args.timeout),
+                           resolver=_resolver(args.nameserver) if args.nameserver else None)
+    print(report_json(found) if args.json else discovery_text(found, verbose=args.verbose))
+    return found.report.exit_code
 
 
 def _resolver(nameserver: str) -> dns.asyncresolver.Resolver:
@@ -380,13 +381,14 @@ async def _rotate(args: argparse.Namespace) -> int:
 
 async def _doctor(args: argparse.Namespace) -> int:
     from wizard.cli.output import report_json, report_text
-    from wizard.doctor.run import run_doctor
+    from wizard.doctor import DoctorOptions, run_doctor
 
-    report = await run_doctor(
+    result = await run_doctor(DoctorOptions(
         Path(args.localsettings) if args.localsettings else None, cwd=Path.cwd(),
         php=args.php, password=read_password(args), use_keyring=not args.no_keyring,
         live=not args.offline, ca_file=args.ca_file,
-        rcpt=check_email(args.rcpt, "rcpt", required=False) or None)
+        rcpt=check_email(args.rcpt, "rcpt", required=False) or None))
+    report = result.report
     if args.json:
         print(report_json(report))
     else:
@@ -404,7 +406,10 @@ def _run_tui(args: argparse.Namespace) -> int:
     return run_wizard(demo=args.demo, localsettings=args.localsettings, mode=mode)
 
 
-COMMANDS: dict[str, Callable[[argparse.Namespace], object]] = {
+Command = Callable[[argparse.Namespace], int | Coroutine[Any, Any, int]]
+"""A sub-command: its exit code, or a coroutine that `main` runs to get one."""
+
+COMMANDS: dict[str, Command] = {
     "check": _check,
     "render": _render,
     "rotate": _rotate,
@@ -419,9 +424,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             return _run_tui(args)
         result = COMMANDS[args.command](args)
-        if asyncio.iscoroutine(result):
-            result = asyncio.run(result)
-        return int(result)  # type: ignore[call-overload]
+        return result if isinstance(result, int) else asyncio.run(result)
     except WizardError as exc:  # the one root: a sentence for the user, never a traceback
         print(f"smtp-wizard: {exc.message}", file=sys.stderr)
         return exc.exit_code

@@ -7,11 +7,17 @@ from __future__ import annotations
 
 import json
 import textwrap
+from typing import TYPE_CHECKING, Protocol
 
 from wizard.model.i18n import N_, _
 from wizard.model.report import Report, Status, Step
+from wizard.model.settings import Security
 
-__all__ = ["discovery_text", "report_json", "report_text"]
+if TYPE_CHECKING:
+    # Only for the annotation: the discovery engine loads when a discovery runs.
+    from wizard.smtp.discover import Discovery
+
+__all__ = ["JsonReady", "discovery_text", "report_json", "report_text"]
 
 _WIDTH = 78
 _ID_WIDTH = 10
@@ -68,26 +74,22 @@ def report_text(report: Report, *, verbose: bool = False, title: str = "") -> st
     return "\n".join(lines)
 
 
-def discovery_text(report: Report, *, verbose: bool = False) -> str:
+def discovery_text(discovery: Discovery, *, verbose: bool = False) -> str:
     """The discovery steps, then the working endpoints best first, and what to run next."""
-    from wizard.model.settings import Security
-    from wizard.smtp.discover import DiscoveryResult
-
-    result = DiscoveryResult.from_report(report)
-    lines = [report_text(report, verbose=verbose,
-                         title=_("Discovery for {query}").format(query=result.query))]
-    if result.endpoints:
+    lines = [report_text(discovery.report, verbose=verbose,
+                         title=_("Discovery for {query}").format(query=discovery.query))]
+    if discovery.endpoints:
         lines.append(_("Endpoints that speak SMTP, best first:"))
-    for number, endpoint in enumerate(result.endpoints, 1):
+    for number, endpoint in enumerate(discovery.endpoints, 1):
         prefix = "ssl://" if endpoint.security is Security.TLS else ""
-        auth = " ".join(endpoint.auth) or (_("after STARTTLS") if endpoint.state ==
-                                           "starttls" else "-")
+        auth = " ".join(endpoint.auth) or (_("after STARTTLS") if endpoint.security is
+                                           Security.STARTTLS else "-")
         lines.append(f"  {number}. {prefix}{endpoint.host}:{endpoint.port}  "
                      f"{endpoint.state}  AUTH {auth}  ({endpoint.source})")
-    chosen = result.recommended
+    chosen = discovery.recommended
     if chosen is not None:
         prefix = "ssl://" if chosen.security is Security.TLS else ""
-        user = result.query if "@" in result.query else "USER"
+        user = discovery.query if "@" in discovery.query else "USER"
         lines.append(_("Recommended: {host} port {port}").format(
             host=prefix + chosen.host, port=chosen.port))
         lines += [f"  {note}" for note in chosen.notes]
@@ -97,5 +99,11 @@ def discovery_text(report: Report, *, verbose: bool = False) -> str:
     return "\n".join(lines)
 
 
-def report_json(report: Report) -> str:
-    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False, default=str)
+class JsonReady(Protocol):
+    """A result with a JSON form: a `Report`, or a `Discovery` (its report and findings)."""
+
+    def to_dict(self) -> dict[str, object]: ...
+
+
+def report_json(result: JsonReady) -> str:
+    return json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str)

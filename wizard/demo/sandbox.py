@@ -21,8 +21,6 @@ from wizard.demo.servers import ServerOptions, SmtpServer, make_certs
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
 
-    from wizard.ui.state import WizardState
-
 __all__ = ["DEMO_PASSWORD", "DEMO_USER", "DemoServers", "demo_servers"]
 
 DEMO_USER = "demo@example.org"
@@ -33,30 +31,21 @@ DEMO_HOST = "127.0.0.1"
 
 @dataclass(frozen=True)
 class DemoServers:
+    """Where the demo servers listen, and the account they accept."""
+
     starttls_port: int
     implicit_port: int
     refused_port: int
     ca_file: Path
+    """The run's throw-away CA: trusting it keeps certificate verification on."""
+    host: str = DEMO_HOST
+    username: str = DEMO_USER
+    password: str = DEMO_PASSWORD
 
     @property
     def ports(self) -> tuple[int, ...]:
         """What the Port step probes: the demo servers, and one port nobody listens on."""
         return (self.starttls_port, self.implicit_port, self.refused_port)
-
-    def configure(self, state: WizardState) -> None:
-        """Point the wizard at the demo servers and show the demo account."""
-        from wizard.model.settings import Security, Settings
-        from wizard.ui.state import DemoAccount
-
-        state.demo = DemoAccount(DEMO_USER, DEMO_PASSWORD)
-        state.ca_file = str(self.ca_file)
-        state.candidate_ports = self.ports
-        state.timeout = min(state.timeout, 5.0)
-        if state.settings is None:
-            state.settings = Settings(host=DEMO_HOST, port=self.starttls_port,
-                                      security=Security.STARTTLS, auth=False,
-                                      timeout=state.timeout, ca_file=state.ca_file)
-        state.address = DEMO_USER
 
     @staticmethod
     def keyring_backend() -> KeyringBackend:

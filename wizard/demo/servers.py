@@ -182,11 +182,13 @@ class Recorder:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         if self.options.reject_data:
             return self.options.reject_data
+        transport = server.transport  # set for as long as the connection lives
         self.messages.append(Received(
             envelope.mail_from or "", list(envelope.rcpt_tos),
             envelope.original_content or b"",
             session.auth_data if session.authenticated else None,
-            session.ssl is not None or server.transport.get_extra_info("sslcontext") is not None,
+            session.ssl is not None or (transport is not None and
+                                        transport.get_extra_info("sslcontext") is not None),
         ))
         return "250 2.0.0 Ok: queued"
 

@@ -9,6 +9,7 @@ files. No network call, no subprocess: this is safe to run anywhere, as any user
 from __future__ import annotations
 
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -102,7 +103,7 @@ class Cloud:
 def detect_cloud(root: Path = Path("/")) -> Cloud:
     """Amazon EC2 from the DMI tables (Nitro and most Xen instances) or the Xen UUID."""
     root = Path(root)
-    checks = (
+    checks: tuple[tuple[str, Callable[[str], bool]], ...] = (
         ("sys/class/dmi/id/sys_vendor", lambda v: v == "Amazon EC2"),
         ("sys/class/dmi/id/board_vendor", lambda v: v == "Amazon EC2"),
         # Readable by root only; the vendor files above usually answer first.

@@ -6,11 +6,11 @@ JSON form is documented in README ("JSON schema") and versioned by `SCHEMA_VERSI
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 from wizard.model.diagnosis import Diagnosis
-from wizard.smtp.transcript import Line
+from wizard.model.transcript import Line
 
 __all__ = ["SCHEMA_VERSION", "Report", "Status", "Step"]
 
@@ -58,8 +58,6 @@ class Report:
     """check, discover or doctor."""
     target: dict[str, object]
     steps: tuple[Step, ...]
-    extra: dict[str, object] = field(default_factory=dict)
-    """Command-specific data for the JSON edge, e.g. discovery's candidates."""
     auth_offered: tuple[str, ...] | None = None
     """A check's AUTH mechanisms from the server's last EHLO (upper case); None when no
     EHLO was answered."""
@@ -94,5 +92,4 @@ class Report:
             "status": str(self.status),
             "target": self.target,
             "steps": [step.to_dict() for step in self.steps],
-            **self.extra,
         }

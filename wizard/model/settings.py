@@ -272,9 +272,11 @@ class Settings:
         name, security = parse_host(host)
         if security is not None:
             fields["security"] = security
+        # Untyped values (command line, LocalSettings.php): __post_init__ checks them all.
         return cls(host=name, **fields)  # type: ignore[arg-type]
 
     def replace(self, **changes: object) -> Settings:
+        # Untyped values (form fields, command line): __post_init__ checks them all.
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
 
     @property

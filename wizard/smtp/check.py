@@ -34,13 +34,11 @@ from wizard.smtp.connect import (
     starttls,
 )
 from wizard.smtp.dns import resolve_addresses
-from wizard.smtp.ports import PortResult, PortState, probe_port
 from wizard.smtp.transcript import Line, Redactor, Transcript
 
 __all__ = [
     "CheckOptions",
     "auth_order",
-    "detect_security",
     "planned_steps",
     "run_check",
 ]
@@ -118,6 +116,8 @@ class _Run:
         self.transcript = transcript
         self.on_progress = on_progress
         self.steps: list[Step] = []
+        self.auth_offered: tuple[str, ...] | None = None
+        """AUTH mechanisms of the latest EHLO answered, upper case; None before one."""
         self.current = ""
         self._mark = 0
         self._started = 0.0
@@ -136,6 +136,10 @@ class _Run:
         self.steps.append(step)
         if self.on_progress is not None:
             self.on_progress(step.id, step)
+
+    def ehlo_answered(self, smtp: RecordingSMTP) -> None:
+        # Read now: aiosmtplib forgets the EHLO answer when the connection closes.
+        self.auth_offered = tuple(m.upper() for m in smtp.server_auth_methods)
 
     def fail(self, failure: Failure) -> None:
         self.current = failure.step
@@ -216,6 +220,7 @@ async def _ehlo(run: _Run, smtp: RecordingSMTP, helo: str) -> None:
     except aiosmtplib.SMTPHeloError as exc:
         run.stop(_("The server rejected EHLO {helo}.").format(helo=helo),
                  diagnose("helo-rejected", helo=helo, reply=f"{exc.code} {exc.message}"))
+    run.ehlo_answered(smtp)
     extensions = sorted(smtp.esmtp_extensions)
     run.finish(Status.OK, _("EHLO {helo} accepted.").format(helo=helo),
                (_("extensions: {list}").format(list=" ".join(extensions) or "-"),))
@@ -235,6 +240,7 @@ async def _starttls(run: _Run, smtp: RecordingSMTP, helo: str) -> bool:
             run.fail(failure)
         facts = TlsFacts.of(smtp)
         await run.command(smtp.ehlo(hostname=helo))
+        run.ehlo_answered(smtp)
         _tls_ok(run, facts, "STARTTLS")
         return True
     if settings.auth:
@@ -329,12 +335,12 @@ async def _envelope(run: _Run, smtp: RecordingSMTP) -> None:
         run.transcript.client(_("<message of {n} bytes, Message-ID {id}>").format(
             n=len(data), id=message["Message-ID"]))
         try:
-            reply = await run.command(smtp.data(data))
+            accepted = await run.command(smtp.data(data))
         except aiosmtplib.SMTPDataError as exc:
             record_reply(run.transcript, exc.code, exc.message)
             run.stop(_("The server refused the test message."),
                      diagnose("data-rejected", reply=f"{exc.code} {exc.message}"))
-        record_reply(run.transcript, reply.code, reply.message)
+        record_reply(run.transcript, accepted.code, accepted.message)
         run.finish(Status.OK, _("Test message sent to {rcpt}.").format(rcpt=rcpt),
                    (f"Message-ID: {message['Message-ID']}",))
     else:
@@ -354,7 +360,6 @@ async def run_check(
     redactor = Redactor([(settings.username, password)] if password else [])
     run = _Run(settings, options, Transcript(redactor, on_line), on_progress)
     smtp: RecordingSMTP | None = None
-    offered: tuple[str, ...] | None = None
     try:
         if not settings.is_ip:
             await _dns(run)
@@ -385,29 +390,15 @@ async def run_check(
                             error=exc.message))
     finally:
         if smtp is not None:
-            if smtp.last_ehlo_response is not None:
-                offered = tuple(m.upper() for m in smtp.server_auth_methods)
             smtp.close()
     done = {step.id for step in run.steps}
     skipped = tuple(Step(step_id, Status.SKIPPED, _("Not run: an earlier step failed."))
                     for step_id in planned_steps(settings, options) if step_id not in done)
     return Report("check", _target(settings, options), (*run.steps, *skipped),
-                  auth_offered=offered)
+                  auth_offered=run.auth_offered)
 
 
 def _target(settings: Settings, options: CheckOptions) -> dict[str, object]:
     return {"host": settings.host, "port": settings.port, "security": str(settings.security),
             "auth": settings.auth, "username": settings.username, "sender": settings.sender,
             "client": str(options.client), "mediawiki_host": settings.mediawiki_host}
-
-
-async def detect_security(settings: Settings) -> tuple[Security | None, PortResult]:
-    """What the port speaks, for `--security auto`: TLS, STARTTLS, or plain SMTP."""
-    try:
-        async with asyncio.timeout(settings.timeout):
-            seen = await probe_port(settings.ascii_host, settings.port)
-    except TimeoutError:
-        seen = PortResult(settings.host, settings.port, PortState.TIMEOUT)
-    security = {PortState.IMPLICIT_TLS: Security.TLS, PortState.STARTTLS: Security.STARTTLS,
-                PortState.PLAIN: Security.NONE}.get(seen.state)
-    return security, seen

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 from dataclasses import dataclass
+from typing import Any, Literal
 
 import aiosmtplib
 from aiosmtplib.typing import Default
@@ -35,13 +36,15 @@ def record_reply(transcript: Transcript, code: int, message: str) -> None:
 class RecordingSMTP(aiosmtplib.SMTP):
     """aiosmtplib's client, writing each command and reply into a `Transcript`."""
 
-    def __init__(self, transcript: Transcript, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, transcript: Transcript, **kwargs: Any) -> None:
+        # Any: the keywords go to aiosmtplib.SMTP untouched, which checks them itself.
+        super().__init__(**kwargs)
         self.transcript = transcript
         self._in_auth = False
 
-    async def execute_command(self, *args: bytes, timeout: float | Default | None = Default.token
-                              ) -> aiosmtplib.SMTPResponse:
+    async def execute_command(
+        self, *args: bytes, timeout: float | Literal[Default.token] | None = Default.token,
+    ) -> aiosmtplib.SMTPResponse:
         if args and args[0].upper() == b"AUTH":
             # The mechanism is useful to see; anything after it is credentials.
             shown = " ".join(arg.decode("ascii", "replace") for arg in args[:2])
@@ -52,7 +55,7 @@ class RecordingSMTP(aiosmtplib.SMTP):
         else:
             shown = b" ".join(args).decode("utf-8", "replace")
         self.transcript.client(shown)
-        response = await super().execute_command(*args, timeout=timeout)  # type: ignore[arg-type]
+        response = await super().execute_command(*args, timeout=timeout)
         self._in_auth = self._in_auth and response.code == 334
         record_reply(self.transcript, response.code, response.message)
         return response

@@ -3,7 +3,7 @@
 Many ports are probed concurrently under one overall deadline; a blackholed port costs
 no more than that deadline, and every row that has not answered by then is reported as
 timed out. The probe only classifies (certificates are not judged here; the check does
-that), so it uses a TLS context without verification.
+that), so it uses a TLS context without verification, and reads the EHLO reply itself.
 """
 
 from __future__ import annotations
@@ -13,21 +13,22 @@ import dataclasses
 import socket
 import ssl
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from aiosmtplib.esmtp import parse_esmtp_extensions
-
-from wizard.model.settings import ip_literal
+from wizard.model.settings import Security, Settings, ip_literal
 from wizard.smtp.tls import insecure_context
 
 __all__ = [
     "BANNER_WAIT",
+    "SECURITY_OF_STATE",
     "PortResult",
     "PortState",
     "ProbeFailure",
+    "detect_security",
     "open_socket",
+    "parse_ehlo",
     "probe_port",
     "probe_ports",
 ]
@@ -55,6 +56,14 @@ class PortState(StrEnum):
     @property
     def is_smtp(self) -> bool:
         return self in (PortState.IMPLICIT_TLS, PortState.STARTTLS, PortState.PLAIN)
+
+
+SECURITY_OF_STATE: Mapping[PortState, Security] = {
+    PortState.IMPLICIT_TLS: Security.TLS,
+    PortState.STARTTLS: Security.STARTTLS,
+    PortState.PLAIN: Security.NONE,
+}
+"""The security setting that speaks each SMTP state; the other states have none."""
 
 
 @dataclass(frozen=True)
@@ -127,13 +136,37 @@ async def _read_reply(reader: asyncio.StreamReader) -> tuple[int, list[str]]:
             return int(text[:3]), lines
 
 
+def parse_ehlo(lines: Sequence[str]) -> tuple[dict[str, str], tuple[str, ...]]:
+    """The extensions (lower-case keyword -> parameters) and the AUTH mechanisms (upper
+    case, each once) of an EHLO reply, given as its wire lines ("250-AUTH LOGIN PLAIN").
+
+    The first line names the server, not an extension. Servers written before RFC 4954
+    announce "AUTH=LOGIN PLAIN", often besides the standard line; both count.
+    """
+    extensions: dict[str, str] = {}
+    auth: list[str] = []
+    for line in lines[1:]:
+        text = line[4:].strip()
+        if text[:5].lower() == "auth=":
+            keyword, params = "auth", text[5:]
+        else:
+            keyword, _sep, params = text.partition(" ")
+            keyword = keyword.lower()
+        if not keyword:
+            continue
+        extensions[keyword] = params
+        if keyword == "auth":
+            auth += params.upper().split()
+    return extensions, tuple(dict.fromkeys(auth))
+
+
 async def _ehlo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                ) -> tuple[dict[str, str], list[str]]:
+                ) -> tuple[dict[str, str], tuple[str, ...]]:
     writer.write(b"EHLO smtp-wizard.invalid\r\n")
     code, lines = await _read_reply(reader)
     if code != 250:
-        return {}, []
-    return parse_esmtp_extensions("\n".join(line[4:] for line in lines))
+        return {}, ()
+    return parse_ehlo(lines)
 
 
 async def _quit(writer: asyncio.StreamWriter) -> None:
@@ -161,7 +194,7 @@ async def _try_plain(host: str, port: int, wait: float,
             raise ProbeFailure(PortState.NOT_SMTP, f"greeted with “{banner[:60]}”")
         extensions, auth = await _ehlo(reader, writer)
         state = PortState.STARTTLS if "starttls" in extensions else PortState.PLAIN
-        return PortResult(host, port, state, banner=banner, auth=tuple(m.upper() for m in auth))
+        return PortResult(host, port, state, banner=banner, auth=auth)
     finally:
         await _quit(writer)
 
@@ -184,8 +217,7 @@ async def _try_tls(host: str, port: int, server_name: str,
         if code != 220:
             raise ProbeFailure(PortState.NOT_SMTP, f"greeted with “{banner[:60]}”")
         _extensions, auth = await _ehlo(reader, writer)
-        return PortResult(host, port, PortState.IMPLICIT_TLS, banner=banner,
-                          auth=tuple(m.upper() for m in auth))
+        return PortResult(host, port, PortState.IMPLICIT_TLS, banner=banner, auth=auth)
     finally:
         await _quit(writer)
 
@@ -271,3 +303,13 @@ async def probe_ports(
                 on_result(result)
             results.append(result)
     return results
+
+
+async def detect_security(settings: Settings) -> tuple[Security | None, PortResult]:
+    """What the port speaks, for `--security auto`: TLS, STARTTLS, or plain SMTP."""
+    try:
+        async with asyncio.timeout(settings.timeout):
+            seen = await probe_port(settings.ascii_host, settings.port)
+    except TimeoutError:
+        seen = PortResult(settings.host, settings.port, PortState.TIMEOUT)
+    return SECURITY_OF_STATE.get(seen.state), seen

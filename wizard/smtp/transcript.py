@@ -10,32 +10,14 @@ from __future__ import annotations
 import base64
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from enum import StrEnum
 
+from wizard.model.transcript import Direction, Line
+
+# Direction and Line are the model's (a report's steps hold lines); exported here too
+# because a transcript is made of them.
 __all__ = ["REDACTED", "Direction", "Line", "Redactor", "Transcript"]
 
 REDACTED = "<redacted>"
-
-
-class Direction(StrEnum):
-    CLIENT = "C"
-    SERVER = "S"
-    NOTE = "*"
-
-
-@dataclass(frozen=True)
-class Line:
-    at: float
-    """Seconds since the transcript started."""
-    direction: Direction
-    text: str
-
-    def __str__(self) -> str:
-        return f"{self.at:7.3f} {self.direction} {self.text}"
-
-    def to_dict(self) -> dict[str, object]:
-        return {"t": round(self.at, 4), "dir": str(self.direction), "text": self.text}
 
 
 class Redactor:

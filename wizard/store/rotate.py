@@ -22,7 +22,8 @@ from wizard.model.i18n import _
 from wizard.model.report import Report, Status
 from wizard.model.settings import Settings
 from wizard.smtp.check import CheckOptions, run_check
-from wizard.store.keyring import BackendInfo, SecretsError, store_password
+from wizard.store.backends import BackendInfo
+from wizard.store.keyring import SecretsError, store_password
 
 __all__ = ["RotateResult", "rotate_password"]
 

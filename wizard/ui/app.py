@@ -1,4 +1,4 @@
-"""The App: owns the state and the order of the steps, and nothing else (STYLE §2).
+"""The App: owns the state and the order of the steps, and nothing else.
 
 `make_app()` builds it for the CLI, the tests and the screenshot script alike;
 `run_wizard()` is what `smtp-wizard` (no sub-command) runs.
@@ -125,7 +125,7 @@ def run_wizard(demo: bool = False, localsettings: str | None = None,
 
     with tempfile.TemporaryDirectory(prefix="smtp-wizard-demo-") as folder, \
             demo_servers(Path(folder)) as servers:
-        servers.configure(state)
+        state.use_demo(servers)
         services = Services(keyring_backend=servers.keyring_backend(),
                             cryptfile_path=Path(folder) / "keyring.cfg")
         return _run(make_app(state, services, skip_start=skip_start))

@@ -2,86 +2,105 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from textual.message import Message
 
 from wizard.model.report import Report, Step
+from wizard.model.transcript import Line
 from wizard.smtp.ports import PortResult
-from wizard.smtp.transcript import Line
-from wizard.store.keyring import BackendInfo
+from wizard.store.backends import BackendInfo
+from wizard.store.rotate import RotateResult
 
 __all__ = [
     "CheckFinished",
     "CheckProgressed",
+    "KeyringDescribed",
     "KeyringUnavailable",
     "PasswordNotStored",
     "PasswordStored",
     "PortProbed",
     "PortsProbed",
+    "RotateFinished",
+    "RotateStopped",
     "TranscriptLineAdded",
 ]
 
 
+@dataclass
 class CheckProgressed(Message):
     """One step of a live check started (`step` is None) or ended."""
 
-    def __init__(self, step_id: str, step: Step | None) -> None:
-        super().__init__()
-        self.step_id = step_id
-        self.step = step
+    step_id: str
+    step: Step | None
 
 
+@dataclass
 class CheckFinished(Message):
     """A live check ended; `key` says which inputs it tested (stale results are ignored)."""
 
-    def __init__(self, report: Report, key: object) -> None:
-        super().__init__()
-        self.report = report
-        self.key = key
+    report: Report
+    key: object
 
 
+@dataclass
 class TranscriptLineAdded(Message):
     """A line of the SMTP conversation (already redacted by the core)."""
 
-    def __init__(self, line: Line) -> None:
-        super().__init__()
-        self.line = line
+    line: Line
 
 
+@dataclass
 class PortProbed(Message):
     """One port answered (or its deadline passed)."""
 
-    def __init__(self, result: PortResult) -> None:
-        super().__init__()
-        self.result = result
+    result: PortResult
 
 
+@dataclass
 class PortsProbed(Message):
     """Every port of a batch answered or timed out."""
 
-    def __init__(self, results: list[PortResult]) -> None:
-        super().__init__()
-        self.results = results
+    results: list[PortResult]
 
 
+@dataclass
 class PasswordStored(Message):
     """The password is in the keyring (or the encrypted file) described by `info`."""
 
-    def __init__(self, info: BackendInfo) -> None:
-        super().__init__()
-        self.info = info
+    info: BackendInfo
 
 
+@dataclass
 class KeyringUnavailable(Message):
     """The system keyring cannot keep the password safely; offer the fallback."""
 
-    def __init__(self, info: BackendInfo) -> None:
-        super().__init__()
-        self.info = info
+    info: BackendInfo
 
 
+@dataclass
 class PasswordNotStored(Message):
     """Storing failed; `reason` is the core's plain-words text (never holds a secret)."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__()
-        self.reason = reason
+    reason: str
+
+
+@dataclass
+class KeyringDescribed(Message):
+    """Which keyring would hold the new password (found in a thread: D-Bus may block)."""
+
+    info: BackendInfo
+
+
+@dataclass
+class RotateFinished(Message):
+    """The new password was tested again and, if it logged in, put where the wiki reads it."""
+
+    result: RotateResult
+
+
+@dataclass
+class RotateStopped(Message):
+    """The new password works but the wiki's file could not be changed; `reason` says why."""
+
+    reason: str

@@ -13,24 +13,29 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from wizard.model.report import Report, Status
-from wizard.model.settings import DEFAULT_TIMEOUT, Settings
+from wizard.model.report import Report, Status, Step
+from wizard.model.settings import DEFAULT_TIMEOUT, Security, Settings
+from wizard.model.transcript import Line
 from wizard.render import PasswordMode, Target
-from wizard.smtp.check import run_check
-from wizard.smtp.discover import discover
+from wizard.smtp.check import CheckOptions, run_check
+from wizard.smtp.discover import Discovery, discover
 from wizard.smtp.dns import AddressResult, resolve_addresses
 from wizard.smtp.ports import PortResult, probe_ports
 
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
 
+    from wizard.demo.sandbox import DemoServers
     from wizard.mediawiki.localsettings import WikiConfig
-    from wizard.store.keyring import BackendInfo
+    from wizard.store.backends import BackendInfo
 
 __all__ = [
     "DEFAULT_PORTS",
     "STEP_ORDER",
+    "AddressResolver",
+    "Checker",
     "DemoAccount",
+    "Discoverer",
     "Mode",
     "PortProber",
     "Services",
@@ -61,20 +66,42 @@ class StepOutcome(StrEnum):
     BACK = "back"
 
 
+class Checker(Protocol):
+    """`run_check` as the screens call it."""
+
+    def __call__(self, settings: Settings, password: str | None, options: CheckOptions, *,
+                 on_progress: Callable[[str, Step | None], None] | None = ...,
+                 on_line: Callable[[Line], None] | None = ...) -> Awaitable[Report]: ...
+
+
 class PortProber(Protocol):
+    """`probe_ports` as the screens call it."""
+
     def __call__(self, targets: Sequence[tuple[str, int]], *, timeout: float,
                  on_result: Callable[[PortResult], None] | None = ...,
                  ) -> Awaitable[list[PortResult]]: ...
 
 
+class AddressResolver(Protocol):
+    """`resolve_addresses` as the screens call it."""
+
+    def __call__(self, name: str, *, lifetime: float = ...) -> Awaitable[AddressResult]: ...
+
+
+class Discoverer(Protocol):
+    """`discover` as the screens call it."""
+
+    def __call__(self, query: str, *, timeout: float = ...) -> Awaitable[Discovery]: ...
+
+
 @dataclass(frozen=True)
 class Services:
-    """The core functions the screens call; tests may replace them (STYLE §6)."""
+    """The core functions the screens call; tests may replace them with fakes."""
 
-    check: Callable[..., Awaitable[Report]] = run_check
+    check: Checker = run_check
     probe_ports: PortProber = probe_ports
-    resolve: Callable[..., Awaitable[AddressResult]] = resolve_addresses
-    discover: Callable[..., Awaitable[Report]] = discover
+    resolve: AddressResolver = resolve_addresses
+    discover: Discoverer = discover
     keyring_backend: KeyringBackend | None = None
     """None: keyring's own choice (the user's system keyring)."""
     cryptfile_path: Path | None = None
@@ -131,6 +158,18 @@ class WizardState:
     demo: DemoAccount | None = None
     written: list[str] = field(default_factory=list)
     """Files written or patched, for the summary; empty means nothing was written."""
+
+    def use_demo(self, servers: DemoServers) -> None:
+        """Point the wizard at the demo servers and show the demo account."""
+        self.demo = DemoAccount(servers.username, servers.password)
+        self.ca_file = str(servers.ca_file)
+        self.candidate_ports = servers.ports
+        self.timeout = min(self.timeout, 5.0)
+        if self.settings is None:
+            self.settings = Settings(host=servers.host, port=servers.starttls_port,
+                                     security=Security.STARTTLS, auth=False,
+                                     timeout=self.timeout, ca_file=self.ca_file)
+        self.address = servers.username
 
     def clear_after(self, step: str) -> None:
         """Forget every result of the steps after `step`, so Review shows only fresh ones."""

@@ -1,8 +1,9 @@
 """What every step screen shares: layout, keys, Back/Next, the checklist and transcript.
 
 A step never pushes the next one: it dismisses with `StepOutcome.NEXT` or `.BACK` and the
-App decides (STYLE §2). Live checks run in an async worker on the screen, so leaving the
-screen cancels them, and a new check cancels the previous one (its own group, §9).
+App decides. Live checks run in an async worker on the screen, so leaving the screen
+cancels them, and a new check cancels the previous one (a group of their own: exclusive
+workers without one would cancel every other worker of the screen).
 """
 
 from __future__ import annotations
@@ -11,15 +12,16 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
 from wizard.model.i18n import _
-from wizard.model.report import Report
+from wizard.model.report import Report, Step
 from wizard.model.settings import Settings
+from wizard.model.transcript import Line
 from wizard.smtp.check import CheckOptions, planned_steps
 from wizard.ui.messages import CheckFinished, CheckProgressed, TranscriptLineAdded
 from wizard.ui.modals import HelpModal
@@ -40,7 +42,7 @@ class StepScreen(Screen[StepOutcome]):
     INTRO: ClassVar[str] = ""
     HELP: ClassVar[str] = ""
 
-    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", _("Back"), id="back",
                 tooltip=_("Go back one step; your answers are kept.")),
         # Priority: a focused table or list must not swallow the step's own keys.
@@ -92,7 +94,12 @@ class StepScreen(Screen[StepOutcome]):
 
     @property
     def wizard_app(self) -> WizardApp:
-        return self.app  # type: ignore[return-value]
+        # Imported here: the App's module imports every step screen.
+        from wizard.ui.app import WizardApp
+
+        app = self.app
+        assert isinstance(app, WizardApp)
+        return app
 
     def set_hint(self, text: str) -> None:
         self.query_one("#hint", Static).update(text)
@@ -152,15 +159,18 @@ class StepScreen(Screen[StepOutcome]):
     @work(exclusive=True, group="check", exit_on_error=False, description="live SMTP check")
     async def _run_check(self, settings: Settings, password: str | None,
                          options: CheckOptions, key: object) -> None:
-        report = await self.services.check(
-            settings, password, options,
-            on_progress=lambda step_id, step: self.post_message(
-                CheckProgressed(step_id, step)),
-            on_line=lambda line: self.post_message(TranscriptLineAdded(line)))
+        def progressed(step_id: str, step: Step | None) -> None:
+            self.post_message(CheckProgressed(step_id, step))
+
+        def said(line: Line) -> None:
+            self.post_message(TranscriptLineAdded(line))
+
+        report = await self.services.check(settings, password, options,
+                                           on_progress=progressed, on_line=said)
         self.post_message(CheckFinished(report, key))
 
     @on(CheckProgressed)
-    def show_progress(self, event: CheckProgressed) -> None:
+    def show_check_progress(self, event: CheckProgressed) -> None:
         self.query_one(CheckList).update_step(event.step_id, event.step)
 
     @on(TranscriptLineAdded)

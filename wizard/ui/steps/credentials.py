@@ -14,9 +14,9 @@ from wizard.model.report import Report, Status
 from wizard.model.settings import Client, Settings, SettingsError, check_password
 from wizard.render import Target
 from wizard.smtp.check import CheckOptions
+from wizard.store.backends import backend_info
 from wizard.store.keyring import (
     SecretsError,
-    backend_info,
     cryptfile_backend,
     default_cryptfile_path,
     store_password,
@@ -63,8 +63,7 @@ class CredentialsScreen(StepScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
-        settings = self.state.settings
-        assert settings is not None
+        settings = self._settings()
         username = self.query_one("#username", Input)
         username.value = settings.username or str(self.state.prefill.get("username", "")) \
             or self.state.address
@@ -86,8 +85,7 @@ class CredentialsScreen(StepScreen):
         return None if fields is None else (*fields, self.state.target)
 
     def _fields(self) -> tuple[Settings, str | None] | None:
-        settings = self.state.settings
-        assert settings is not None
+        settings = self._settings()
         if not self.query_one("#auth", Checkbox).value:
             return settings.replace(auth=False, username=""), None
         try:
@@ -132,8 +130,7 @@ class CredentialsScreen(StepScreen):
             return
         if key == self.check_key and self.state.results.get(self.STEP_ID) is not None:
             # Tested already (passed, or failed and the user goes on regardless).
-            self.state.settings = self.state.settings.replace(  # type: ignore[union-attr]
-                auth=True, username=settings.username)
+            self._keep_login(settings.username)
             self.go_next()
             return
         options = CheckOptions(client=client_for(self.state.target))
@@ -144,8 +141,7 @@ class CredentialsScreen(StepScreen):
         auth = report.step("auth")
         fields = self._fields()
         if fields is not None and fields[0].auth:
-            self.state.settings = self.state.settings.replace(  # type: ignore[union-attr]
-                auth=True, username=fields[0].username)
+            self._keep_login(fields[0].username)
         if auth is None or auth.status is not Status.OK or fields is None:
             self.state.password = None
             self.set_hint(_("The login failed; nothing was stored. Fix it, or press Next "
@@ -157,7 +153,16 @@ class CredentialsScreen(StepScreen):
         if not self.STORE_AFTER_LOGIN:
             return
         self.set_hint(_("Login works. Saving the password…"))
-        self._store(self.state.settings, password)  # type: ignore[arg-type]
+        self._store(self._settings(), password)
+
+    def _settings(self) -> Settings:
+        settings = self.state.settings
+        assert settings is not None, "the Host step sets it before this step opens"
+        return settings
+
+    def _keep_login(self, username: str) -> None:
+        """Write the login into the state's settings; the sender typed later stays."""
+        self.state.settings = self._settings().replace(auth=True, username=username)
 
     # -- storing the password (keyring calls may block: thread workers) ---------------------
 

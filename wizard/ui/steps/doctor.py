@@ -16,10 +16,11 @@ from textual.message import Message
 from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
 
-from wizard.doctor.run import AREAS, doctor_findings_to_settings, run_doctor
+from wizard.doctor import AREAS, DoctorOptions, DoctorResult, run_doctor
 from wizard.model.i18n import N_, _, ngettext
 from wizard.model.report import Report, Status, Step
 from wizard.ui.prefill import check_localsettings_path, switch_localsettings
+from wizard.ui.state import Services, WizardState
 from wizard.ui.steps.base import StepScreen
 from wizard.ui.validators import FieldValidator
 from wizard.ui.widgets import CheckList
@@ -61,11 +62,11 @@ class DoctorProgressed(Message):
 
 
 class DoctorFinished(Message):
-    """The doctor's report on `path`."""
+    """The doctor's findings on `path`."""
 
-    def __init__(self, report: Report, path: Path) -> None:
+    def __init__(self, result: DoctorResult, path: Path) -> None:
         super().__init__()
-        self.report = report
+        self.result = result
         self.path = path
 
 
@@ -83,9 +84,12 @@ class DoctorScreen(StepScreen):
               "warning or failure says its cause and what to do; the steps that follow "
               "are prefilled and show what to fix.")
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self._running: Path | None = None
+    def __init__(self, state: WizardState, services: Services, *,
+                 position: tuple[int, int] = (1, 1)) -> None:
+        super().__init__(state, services, position=position)
+        # Not `_running`: Textual's MessagePump uses that name for its own state, and
+        # shadowing it stopped Next from ever starting the doctor.
+        self._examining: Path | None = None
         """The file the running doctor examines; None when none runs."""
 
     def compose_body(self) -> ComposeResult:
@@ -138,24 +142,27 @@ class DoctorScreen(StepScreen):
         for area in AREAS:
             self.query_one(f"#area-{area}", CheckList).clear()
             self.query_one(f"#title-{area}", Static).add_class("-hidden")
-        self._running = path
+        self._examining = path
         self.set_hint(_("Examining the wiki…"))
         self._run_doctor(path)
 
     @work(exclusive=True, group="doctor", exit_on_error=False,
           description="The doctor")
     async def _run_doctor(self, path: Path) -> None:
-        report = await run_doctor(
-            path, cwd=Path.cwd(), ca_file=self.state.ca_file,
-            # Tests and the demo bring their own keyring; never read the user's then.
-            keyring_backend=self.services.keyring_backend,
-            on_progress=lambda step_id, step: self.post_message(
-                DoctorProgressed(step_id, step)))
-        self.post_message(DoctorFinished(report, path))
+        result = await run_doctor(
+            DoctorOptions(path, cwd=Path.cwd(), ca_file=self.state.ca_file,
+                          # Tests and the demo bring their own keyring; never read the
+                          # user's then.
+                          keyring_backend=self.services.keyring_backend),
+            on_progress=self._progressed)
+        self.post_message(DoctorFinished(result, path))
+
+    def _progressed(self, step_id: str, step: Step | None) -> None:
+        self.post_message(DoctorProgressed(step_id, step))
 
     @on(DoctorProgressed)
     def show_progress(self, event: DoctorProgressed) -> None:
-        if self._running is None:
+        if self._examining is None:
             return
         area, name = event.step_id.partition(".")[0], _row_id(event.step_id)
         self.query_one(f"#title-{area}", Static).remove_class("-hidden")
@@ -167,17 +174,17 @@ class DoctorScreen(StepScreen):
         # The base class shows the error; here Next must not wait for it forever.
         if event.worker.group == "doctor" and event.state in (WorkerState.ERROR,
                                                               WorkerState.CANCELLED):
-            self._running = None
+            self._examining = None
 
     @on(DoctorFinished)
     def take_report(self, event: DoctorFinished) -> None:
-        if event.path != self._running:
+        if event.path != self._examining:
             return  # another file was asked for meanwhile
-        self._running = None
-        self.state.doctor = event.report
-        self._adopt(event.report)
-        self._show(event.report)
-        self._hint(event.report)
+        self._examining = None
+        self.state.doctor = event.result.report
+        self._adopt(event.result)
+        self._show(event.result.report)
+        self._hint(event.result.report)
 
     def _show(self, report: Report) -> None:
         """The report's steps under their areas, each with its short name."""
@@ -194,21 +201,21 @@ class DoctorScreen(StepScreen):
                                problems).format(n=problems) if problems else
                       _("No problem found. Next goes through the steps anyway."))
 
-    def _adopt(self, report: Report) -> None:
+    def _adopt(self, result: DoctorResult) -> None:
         """Hand the findings to the wizard: prefilled settings, and what to fix."""
-        findings = doctor_findings_to_settings(report)
-        for key, value in findings.prefill.items():
+        for key, value in result.prefill.items():
             self.state.prefill.setdefault(key, value)
-        if findings.settings is not None:
-            self.state.settings = findings.settings.replace(
+        if result.settings is not None:
+            self.state.settings = result.settings.replace(
                 timeout=self.state.timeout,
-                ca_file=self.state.ca_file or findings.settings.ca_file)
-        failed = [step for step in findings.to_fix if step.status is Status.FAIL] or list(
-            findings.to_fix)
+                ca_file=self.state.ca_file or result.settings.ca_file)
+        to_fix = result.to_fix
+        failed = [step for step in to_fix if step.status is Status.FAIL] or list(to_fix)
         notes = [f"{step.id}: {step.diagnosis.fix}" for step in failed[:_MAX_NOTES]
                  if step.diagnosis is not None]
-        if findings.fields:
-            notes.append(_("To change: {fields}.").format(fields=", ".join(findings.fields)))
+        fields = result.fields
+        if fields:
+            notes.append(_("To change: {fields}.").format(fields=", ".join(fields)))
         self.state.notes = tuple(notes)
         self.state.clear_after(self.STEP_ID)
 
@@ -218,7 +225,7 @@ class DoctorScreen(StepScreen):
         path = self._typed_path()
         if path is None:
             return
-        if self._running is not None:
+        if self._examining is not None:
             self.set_hint(_("The doctor is still running; Next works when it is done."))
         elif self.state.doctor is None or path != self.state.localsettings:
             self._start(path)

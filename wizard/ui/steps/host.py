@@ -12,8 +12,9 @@ from wizard.model.diagnosis import diagnose
 from wizard.model.i18n import N_, _
 from wizard.model.report import Status, Step
 from wizard.model.settings import Security, Settings, SettingsError, parse_host
-from wizard.smtp.discover import DiscoveryResult, Endpoint
+from wizard.smtp.discover import Endpoint
 from wizard.smtp.dns import AddressResult
+from wizard.ui.state import Services, WizardState
 from wizard.ui.steps.base import StepScreen
 from wizard.ui.validators import FieldValidator
 from wizard.ui.widgets import CheckList
@@ -41,8 +42,9 @@ class HostScreen(StepScreen):
               "and suggest tested servers: pick one with the arrow keys and Enter. A "
               "MediaWiki prefix (ssl://) may be typed too; the next step explains it.")
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, state: WizardState, services: Services, *,
+                 position: tuple[int, int] = (1, 1)) -> None:
+        super().__init__(state, services, position=position)
         self._debounce: Timer | None = None
         self._endpoints: list[Endpoint] = []
 
@@ -114,10 +116,9 @@ class HostScreen(StepScreen):
         checks.plan(["discover"])
         checks.update_step("discover", None)
         self.set_hint(_("Looking for servers…"))
-        report = await self.services.discover(query, timeout=self.state.timeout)
-        result = DiscoveryResult.from_report(report)
-        checks.show_steps(report.steps)
-        self._endpoints = [e for e in result.endpoints if e.recommendable]
+        found = await self.services.discover(query, timeout=self.state.timeout)
+        checks.show_steps(found.report.steps)
+        self._endpoints = [e for e in found.endpoints if e.recommendable]
         suggestions = self.query_one("#suggestions", OptionList)
         suggestions.clear_options()
         suggestions.add_options([Option(_endpoint_label(e)) for e in self._endpoints])

@@ -53,8 +53,11 @@ class PortScreen(StepScreen):
         assert settings is not None
         results = await self.services.probe_ports(
             [(settings.ascii_host, port) for port in ports], timeout=self.state.timeout,
-            on_result=lambda result: self.post_message(PortProbed(result)))
+            on_result=self._post_result)
         self.post_message(PortsProbed(results))
+
+    def _post_result(self, result: PortResult) -> None:
+        self.post_message(PortProbed(result))
 
     @on(PortProbed)
     def show_port(self, event: PortProbed) -> None:

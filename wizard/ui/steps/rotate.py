@@ -1,6 +1,6 @@
 """Rotate the SMTP password: which wiki, the new password tested, then the one change.
 
-Rotation never rewrites `$wgSMTP`: `wizard.rotate.rotate_password` tests the new password
+Rotation never rewrites `$wgSMTP`: `wizard.store.rotate.rotate_password` tests the new password
 again, replaces exactly the old literal (after a backup) and stores the new one in the
 keyring, and only after the user confirms.
 """
@@ -9,17 +9,18 @@ from __future__ import annotations
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Static
 from textual.worker import get_current_worker
 
 from wizard.mediawiki.localsettings import LintOutcome, LocalSettingsError, PasswordKind
 from wizard.model.i18n import N_, _
 from wizard.model.report import Report, Status
-from wizard.store.keyring import BackendInfo, backend_info
-from wizard.store.rotate import RotateResult, rotate_password
+from wizard.store.backends import BackendInfo, backend_info
+from wizard.store.rotate import rotate_password
+from wizard.ui.messages import KeyringDescribed, RotateFinished, RotateStopped
 from wizard.ui.modals import ConfirmModal
 from wizard.ui.prefill import check_localsettings_path, switch_localsettings
+from wizard.ui.state import Services, WizardState
 from wizard.ui.steps.base import StepScreen
 from wizard.ui.steps.credentials import CredentialsScreen
 from wizard.ui.steps.doctor import localsettings_input
@@ -154,28 +155,6 @@ class NewPasswordScreen(CredentialsScreen):
         return auth is not None and auth.status is Status.OK
 
 
-class KeyringDescribed(Message):
-    """Which keyring would hold the new password (found in a thread: D-Bus may block)."""
-
-    def __init__(self, info: BackendInfo) -> None:
-        super().__init__()
-        self.info = info
-
-
-class RotateFinished(Message):
-    def __init__(self, result: RotateResult) -> None:
-        super().__init__()
-        self.result = result
-
-
-class RotateStopped(Message):
-    """The new password works but the wiki's file could not be changed; `reason` says why."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__()
-        self.reason = reason
-
-
 class RotateScreen(StepScreen):
     """Where the wiki keeps the password; on confirmation, the change itself."""
 
@@ -189,8 +168,9 @@ class RotateScreen(StepScreen):
               "read from an environment variable cannot be changed by the wizard: it says "
               "where to set it. If the new password no longer logs in, nothing changes.")
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, state: WizardState, services: Services, *,
+                 position: tuple[int, int] = (1, 1)) -> None:
+        super().__init__(state, services, position=position)
         self._keyring: BackendInfo | None = None
         self._done = False
 

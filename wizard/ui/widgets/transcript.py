@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.widgets import Log
 
 from wizard.model.i18n import _
-from wizard.smtp.transcript import Line
+from wizard.model.transcript import Line
 
 __all__ = ["TranscriptPane"]
 

@@ -1,0 +1,206 @@
+"""Runs a settings file's unconditional top-level assignments the way PHP would.
+
+Statements are followed in order (a later assignment wins, `$wgSMTP['port'] = ...`
+changes one key, a `require`d secrets file is read in place); what cannot be followed
+is reported as a Problem instead of guessed.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from pathlib import Path
+
+from wizard.mediawiki.localsettings.model import PasswordKind, PasswordSource, Problem
+from wizard.mediawiki.localsettings.source import os_reason
+from wizard.mediawiki.php import (
+    APPEND,
+    PhpArray,
+    PhpFile,
+    PhpSyntaxError,
+    Statement,
+    TokenKind,
+    Unparsed,
+    Value,
+    literal,
+    next_index,
+    parse,
+    string_expression,
+)
+from wizard.model.i18n import _
+
+__all__ = ["Reader"]
+
+_WATCHED = frozenset({"wgSMTP", "wgServer", "wgServerName", "wgPasswordSender",
+                      "wgEmergencyContact", "wgEnableEmail", "wgUserEmailUseReplyTo"})
+_INCLUDES = frozenset({"require", "require_once", "include", "include_once"})
+# A settings file includes extensions and skins too; those never hold mail settings and
+# can be large, so only files outside the MediaWiki tree's code folders are followed.
+_CODE_FOLDERS = frozenset({"extensions", "skins", "vendor", "includes", "maintenance"})
+_MAX_INCLUDE_DEPTH = 4
+_MAX_INCLUDE_BYTES = 1 << 20
+
+
+class Reader:
+    """Runs the unconditional top-level assignments of a file and what it requires."""
+
+    def __init__(self, main: Path) -> None:
+        self.main = main
+        self.values: dict[str, Value] = {}
+        self.origins: dict[tuple[str | int, ...], tuple[Path, int]] = {}
+        """(name,) or (name, first key) -> the file and line that last set it."""
+        self.problems: list[Problem] = []
+        self.password: PasswordSource | None = None
+        self.seen: set[Path] = set()
+
+    def origin(self, name: str, key: int | str | None = None) -> tuple[Path, int]:
+        if key is not None and (name, key) in self.origins:
+            return self.origins[(name, key)]
+        return self.origins.get((name,), (self.main, 0))
+
+    def run(self, path: Path, parsed: PhpFile, depth: int) -> None:
+        self.seen.add(path.resolve())
+        for statement in parsed.statements:
+            if statement.depth > 0:
+                if statement.target in _WATCHED:
+                    self.problems.append(Problem(path, statement.line, _(
+                        "${name} is set inside a condition, loop or function here; the "
+                        "wizard reads only settings that always apply.").format(
+                            name=statement.target)))
+            elif statement.keyword in _INCLUDES:
+                self.include(path, statement, depth)
+            elif statement.target is not None:
+                self.assign(path, parsed, statement)
+
+    def include(self, path: Path, statement: Statement, depth: int) -> None:
+        variables = {k: v for k, v in self.values.items() if isinstance(v, str)}
+        # MediaWiki sets $IP to its install folder, normally that of LocalSettings.php.
+        variables.setdefault("IP", str(self.main.absolute().parent))
+        end = -1 if statement.tokens[-1].text == ";" else len(statement.tokens)
+        real = path.resolve()  # PHP's __FILE__ and __DIR__ have symbolic links resolved
+        target = string_expression(statement.tokens[1:end], variables, {
+            "__DIR__": str(real.parent), "__FILE__": str(real)})
+        if target is None or "\0" in target or depth >= _MAX_INCLUDE_DEPTH:
+            return
+        included = Path(os.path.normpath(path.absolute().parent / target))
+        root = self.main.absolute().parent
+        inside = included.relative_to(root).parts[:1] if included.is_relative_to(root) else ()
+        if _CODE_FOLDERS.intersection(inside) or included.resolve() in self.seen:
+            return
+        try:
+            if included.stat().st_size > _MAX_INCLUDE_BYTES:
+                return
+            data = included.read_bytes()
+        except FileNotFoundError:
+            if statement.keyword.startswith("require"):
+                self.problems.append(Problem(path, statement.line, _(
+                    "This line requires {file}, which does not exist: PHP stops here."
+                    ).format(file=included)))
+            return
+        except OSError as exc:
+            self.problems.append(Problem(path, statement.line, _(
+                "Could not read {file}, which this line includes: {error}.").format(
+                    file=included, error=os_reason(exc))))
+            return
+        try:
+            parsed = parse(data)
+        except PhpSyntaxError as exc:
+            self.problems.append(Problem(included, exc.line, exc.reason))
+            return
+        self.run(included, parsed, depth + 1)
+
+    def assign(self, path: Path, parsed: PhpFile, statement: Statement) -> None:
+        name = statement.target
+        assert name is not None
+        here = (path, statement.line)
+        keys = statement.keys
+        updated: Value
+        if statement.operator != "=" or any(isinstance(k, Unparsed) for k in keys):
+            updated = Unparsed(parsed.text(statement.start, statement.end))
+        elif not keys:
+            updated = statement.value
+        else:
+            current = self.values.get(name)
+            updated = _set_key(current, keys, statement.value)
+            if updated is None:
+                updated = current if isinstance(current, Unparsed) else Unparsed(
+                    parsed.text(statement.start, statement.end))
+        self.values[name] = updated
+        if not keys or statement.operator != "=":
+            for key in [k for k in self.origins if k[0] == name]:
+                del self.origins[key]
+            self.origins[(name,)] = here
+        elif isinstance(keys[0], int | str):
+            self.origins[(name, keys[0])] = here
+        if name == "wgSMTP":
+            self.password = self.password_source()
+
+    def password_source(self) -> PasswordSource | None:
+        smtp = self.values.get("wgSMTP")
+        if not isinstance(smtp, dict) or "password" not in smtp:
+            return None
+        value = smtp["password"]
+        path, line = self.origin("wgSMTP", "password")
+        if isinstance(value, str):
+            return self.literal_source(value, path, line, None)
+        if isinstance(value, Unparsed):
+            if env := _env_name(value):
+                return PasswordSource(PasswordKind.ENV, path, line, env)
+            tokens = value.tokens
+            if len(tokens) == 1 and tokens[0].kind is TokenKind.VARIABLE:
+                variable = tokens[0].text[1:]
+                held = self.values.get(variable)
+                var_path, var_line = self.origin(variable)
+                if isinstance(held, str):
+                    return self.literal_source(held, var_path, var_line, variable)
+                if isinstance(held, Unparsed) and (env := _env_name(held)):
+                    return PasswordSource(PasswordKind.ENV, var_path, var_line, env)
+                return PasswordSource(PasswordKind.UNKNOWN, path, line, variable)
+        return PasswordSource(PasswordKind.UNKNOWN, path, line)
+
+    def literal_source(self, password: str, path: Path, line: int,
+                       variable: str | None) -> PasswordSource:
+        kind = PasswordKind.INLINE if path == self.main else PasswordKind.FILE
+        return PasswordSource(kind, path, line, variable, password)
+
+
+def _set_key(current: Value, keys: tuple[object, ...], value: Value) -> Value | None:
+    """`current` with `$x[k1][k2] = value` applied (copied), or None if PHP would not
+    simply do that (a string offset, PHP-version-dependent indexes)."""
+    if current is None or current is False:
+        current = {}  # PHP turns null (and, deprecated, false) into an array here
+    if not isinstance(current, dict):
+        return None
+    root: PhpArray = copy.deepcopy(current)
+    node = root
+    for position, key in enumerate(keys):
+        if key is APPEND:
+            index = next_index(node)
+            if index is None:
+                return None
+            key = index
+        assert isinstance(key, int | str)
+        if position == len(keys) - 1:
+            node[key] = value
+            break
+        child = node.get(key)
+        if child is None:
+            child = node[key] = {}
+        if not isinstance(child, dict):
+            return None
+        node = child
+    return root
+
+
+def _env_name(value: Unparsed) -> str | None:
+    """`X` for `getenv('X')`, `$_ENV['X']` or `$_SERVER['X']`."""
+    texts = [t.text.lower() for t in value.tokens]
+    if len(texts) >= 4 and texts[0].lstrip("\\") == "getenv" and texts[1] == "(" and (
+            texts[-1] == ")"):
+        name = literal(value.tokens[2].text) if len(texts) in (4, 6) else None
+    elif len(texts) == 4 and texts[0] in ("$_env", "$_server") and texts[1] == "[" and (
+            texts[3] == "]"):
+        name = literal(value.tokens[2].text)
+    else:
+        return None
+    return name if isinstance(name, str) and name else None

@@ -1,0 +1,325 @@
+"""The PHP tokenizer: the whole language surface a settings file uses.
+
+Tags, comments, every string form including heredoc and nowdoc, numbers, names, casts
+and operators, each token with its byte offsets and line. Also the decoding of a quoted
+string's body into literal text and simple `$name` parts.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from wizard.errors import WizardError
+from wizard.mediawiki.php.text import latin1
+from wizard.model.i18n import _
+
+__all__ = [
+    "PhpSyntaxError",
+    "Token",
+    "TokenKind",
+    "Var",
+    "significant",
+    "string_parts",
+    "tokenize",
+]
+
+
+class PhpSyntaxError(WizardError):
+    """The source is not PHP that PHP would accept (an unterminated string, a stray tag)."""
+
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(_("Line {line}: {message}").format(line=line, message=message))
+        self.reason = message
+        self.line = line
+
+
+class TokenKind(StrEnum):
+    INLINE_HTML = "inline-html"
+    """Text outside `<?php ... ?>`, echoed as is."""
+    OPEN_TAG = "open-tag"
+    CLOSE_TAG = "close-tag"
+    WHITESPACE = "whitespace"
+    COMMENT = "comment"
+    STRING = "string"
+    """Quoted with ', " or ` (the last is a shell command, never a literal)."""
+    HEREDOC = "heredoc"
+    """`<<<EOT` and nowdoc `<<<'EOT'`, through the closing label."""
+    NUMBER = "number"
+    VARIABLE = "variable"
+    NAME = "name"
+    """Identifiers and keywords, namespaced or not: `true`, `array`, `\\getenv`."""
+    CAST = "cast"
+    OPERATOR = "operator"
+    """Operators and punctuation: `=`, `=>`, `;`, `(`, `[`, `#[`, ..."""
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: TokenKind
+    text: str
+    """The source bytes, one character per byte (Latin-1)."""
+    start: int
+    end: int
+    line: int
+
+
+# --- Tokenizer -------------------------------------------------------------------------
+
+_NAME_START = "A-Za-z_\x80-\xff"
+_NAME_CHAR = "A-Za-z0-9_\x80-\xff"
+_LABEL = f"[{_NAME_START}][{_NAME_CHAR}]*"
+_LNUM = r"[0-9]+(?:_[0-9]+)*"
+_DNUM = rf"(?:(?:{_LNUM})?\.{_LNUM}|{_LNUM}\.(?:{_LNUM})?)"
+
+_DIGITS = "0123456789"
+_DIGITS_NONEMPTY = tuple(_DIGITS)
+_OPEN_TAG = re.compile(r"<\?php(?:[ \t\n]|\r\n?|\Z)|<\?=", re.IGNORECASE)
+_WHITESPACE = re.compile(r"[ \t\r\n]+")
+_NUMBER = re.compile(
+    rf"0[xX][0-9a-fA-F]+(?:_[0-9a-fA-F]+)*|0[bB][01]+(?:_[01]+)*|0[oO][0-7]+(?:_[0-7]+)*"
+    rf"|(?:{_DNUM}|{_LNUM})(?:[eE][+-]?{_LNUM})?")
+_VARIABLE = re.compile(rf"\$({_LABEL})")
+_NAME = re.compile(rf"\\?{_LABEL}(?:\\{_LABEL})*")
+_CAST = re.compile(
+    r"\([ \t]*(?:int|integer|bool|boolean|float|double|real|string|binary|array|object"
+    r"|unset)[ \t]*\)", re.IGNORECASE)
+_HEREDOC_START = re.compile(rf"<<<[ \t]*(?:({_LABEL})|\"({_LABEL})\"|'({_LABEL})')(?:\r\n|\r|\n)")
+_LINE_END_OR_CLOSE = re.compile(r"\r\n|\r|\n|\?>")
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+# Longest first, so `===` wins over `==` and `<<=` over `<<`.
+_OPERATORS = sorted(
+    ["===", "!==", "<=>", "**=", "...", "<<=", ">>=", "??=", "?->", "==", "!=", "<>", "<=",
+     ">=", "&&", "||", "??", "->", "=>", "::", "++", "--", "+=", "-=", "*=", "/=", ".=",
+     "%=", "&=", "|=", "^=", "<<", ">>", "**"],
+    key=len, reverse=True)
+
+
+class Lexer:
+    """Tokens of one source held as Latin-1 text (see `text`), with line numbers."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.line_starts = [0] + [m.end() for m in _NEWLINE.finditer(text)]
+
+    def line(self, offset: int) -> int:
+        return bisect.bisect_right(self.line_starts, offset)
+
+    def error(self, message: str, offset: int) -> PhpSyntaxError:
+        return PhpSyntaxError(message, self.line(offset))
+
+    def tokens(self) -> list[Token]:
+        text, n = self.text, len(self.text)
+        out: list[Token] = []
+        pos = 0
+        while pos < n:
+            # Outside PHP: everything up to the next opening tag is echoed as is.
+            tag = _OPEN_TAG.search(text, pos)
+            html_end = tag.start() if tag else n
+            if html_end > pos:
+                out.append(self._token(TokenKind.INLINE_HTML, pos, html_end))
+            if tag is None:
+                break
+            out.append(self._token(TokenKind.OPEN_TAG, tag.start(), tag.end()))
+            pos = tag.end()
+            while pos < n:
+                kind, end = self.next_token(pos)
+                out.append(self._token(kind, pos, end))
+                pos = end
+                if kind is TokenKind.CLOSE_TAG:
+                    break
+        return out
+
+    def _token(self, kind: TokenKind, start: int, end: int) -> Token:
+        return Token(kind, self.text[start:end], start, end, self.line(start))
+
+    def next_token(self, pos: int) -> tuple[TokenKind, int]:
+        """The kind and end of the PHP-mode token at `pos`."""
+        text = self.text
+        ch = text[pos]
+        if match := _WHITESPACE.match(text, pos):
+            return TokenKind.WHITESPACE, match.end()
+        if text.startswith("?>", pos):
+            # The closing tag swallows one newline right after it.
+            newline = _NEWLINE.match(text, pos + 2)
+            return TokenKind.CLOSE_TAG, newline.end() if newline else pos + 2
+        if text.startswith("#[", pos):
+            return TokenKind.OPERATOR, pos + 2
+        if ch == "#" or text.startswith("//", pos):
+            # A line comment ends at the line end or just before `?>`.
+            stop = _LINE_END_OR_CLOSE.search(text, pos)
+            return TokenKind.COMMENT, stop.start() if stop else len(text)
+        if text.startswith("/*", pos):
+            close = text.find("*/", pos + 2)
+            # PHP only warns about an unterminated comment and ignores the rest.
+            return TokenKind.COMMENT, close + 2 if close >= 0 else len(text)
+        if ch == "'":
+            return TokenKind.STRING, self._single_quoted_end(pos)
+        if ch in "\"`":
+            return TokenKind.STRING, self._interpolated_end(pos + 1, ch)
+        if ch == "<" and (heredoc := _HEREDOC_START.match(text, pos)):
+            return TokenKind.HEREDOC, self._heredoc_end(heredoc)
+        if ch == "$" and (variable := _VARIABLE.match(text, pos)):
+            return TokenKind.VARIABLE, variable.end()
+        if ch in _DIGITS or (ch == "." and text[pos + 1:pos + 2] in _DIGITS_NONEMPTY):
+            number = _NUMBER.match(text, pos)
+            assert number is not None  # a digit always starts a number
+            return TokenKind.NUMBER, number.end()
+        if match := _NAME.match(text, pos):
+            return TokenKind.NAME, match.end()
+        if ch == "(" and (cast := _CAST.match(text, pos)):
+            return TokenKind.CAST, cast.end()
+        for operator in _OPERATORS:
+            if text.startswith(operator, pos):
+                return TokenKind.OPERATOR, pos + len(operator)
+        return TokenKind.OPERATOR, pos + 1
+
+    def _single_quoted_end(self, pos: int) -> int:
+        text, i = self.text, pos + 1
+        while i < len(text):
+            if text[i] == "\\":
+                i += 2
+            elif text[i] == "'":
+                return i + 1
+            else:
+                i += 1
+        raise self.error(_("a quoted string is not closed"), pos)
+
+    def _interpolated_end(self, pos: int, quote: str) -> int:
+        """End of a `"`/backtick string whose body starts at `pos`."""
+        text, i = self.text, pos
+        while i < len(text):
+            ch = text[i]
+            if ch == "\\":
+                i += 2
+            elif ch == quote:
+                return i + 1
+            elif text.startswith(("{$", "${"), i):
+                # Inside {$...} and ${...} PHP reads code again, strings and all.
+                i = self._code_block_end(i + (1 if ch == "{" else 2))
+            else:
+                i += 1
+        raise self.error(_("a quoted string is not closed"), pos - 1)
+
+    def _code_block_end(self, pos: int) -> int:
+        """Position after the `}` that closes the code starting at `pos`."""
+        depth, i = 0, pos
+        while i < len(self.text):
+            kind, end = self.next_token(i)
+            token = self.text[i:end]
+            if kind is TokenKind.OPERATOR and token == "{":
+                depth += 1
+            elif kind is TokenKind.OPERATOR and token == "}":
+                if depth == 0:
+                    return end
+                depth -= 1
+            i = end
+        raise self.error(_("a {…} expression in a string is not closed"), pos)
+
+    def _heredoc_end(self, start: re.Match[str]) -> int:
+        label = start.group(1) or start.group(2) or start.group(3)
+        # Since PHP 7.3 the closing label may be indented and followed by more code.
+        closing = re.compile(rf"^[ \t]*{re.escape(label)}(?![{_NAME_CHAR}])", re.MULTILINE)
+        match = closing.search(self.text, start.end())
+        if match is None:
+            raise self.error(_("the heredoc {label} is not closed").format(label=label),
+                             start.start())
+        return match.end()
+
+
+def tokenize(source: bytes | str) -> list[Token]:
+    """Every token of `source`, whitespace and comments included; offsets are bytes."""
+    return Lexer(latin1(source)).tokens()
+
+
+_TRIVIA = (TokenKind.WHITESPACE, TokenKind.COMMENT, TokenKind.OPEN_TAG)
+
+
+def significant(tokens: Sequence[Token]) -> list[Token]:
+    """The tokens that carry code: no whitespace, comments or opening tags."""
+    return [t for t in tokens if t.kind not in _TRIVIA]
+
+
+# --- String bodies ----------------------------------------------------------------------
+
+_BRACED_VARIABLE = re.compile(rf"\{{\$({_LABEL})\}}")
+_INDEX_OR_PROPERTY = re.compile(rf"\[|->[{_NAME_START}]")
+_SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "v": "\v", "e": "\x1b", "f": "\f",
+                   "\\": "\\", "$": "$"}
+_OCTAL_ESCAPE = re.compile(r"[0-7]{1,3}")
+_HEX_ESCAPE = re.compile(r"x([0-9A-Fa-f]{1,2})")
+_UNICODE_ESCAPE = re.compile(r"u\{([0-9A-Fa-f]+)\}")
+
+
+@dataclass(frozen=True)
+class Var:
+    """A simple `$name` or `{$name}` inside a double-quoted string."""
+
+    name: str
+
+
+def string_parts(token: Token) -> list[str | Var] | None:
+    """A string token as literal text and simple `$name`/`{$name}` parts, Latin-1 text.
+
+    None for anything that is not plain text plus simple variables: heredoc, shell
+    commands, `$a[0]`, `{$a->b}`, an invalid `\\u{...}`.
+    """
+    text = token.text
+    if token.kind is not TokenKind.STRING or text[0] == "`":
+        return None
+    if text[0] == "'":
+        return [re.sub(r"\\([\\'])", r"\1", text[1:-1])]
+    body, i = text[1:-1], 0
+    parts: list[str | Var] = []
+    chunk: list[str] = []
+    while i < len(body):
+        ch = body[i]
+        if ch == "\\":
+            decoded, i = _escape(body, i + 1)
+            if decoded is None:
+                return None
+            chunk.append(decoded)
+            continue
+        variable = _VARIABLE.match(body, i)
+        braced = _BRACED_VARIABLE.match(body, i)
+        if variable:
+            # `$a[0]` and `$a->b` are array and property reads: not followed here.
+            if _INDEX_OR_PROPERTY.match(body, variable.end()):
+                return None
+            match, i = variable, variable.end()
+        elif braced:
+            match, i = braced, braced.end()
+        elif body.startswith(("{$", "${"), i):
+            return None
+        else:
+            chunk.append(ch)
+            i += 1
+            continue
+        parts.extend(["".join(chunk), Var(match.group(1))])
+        chunk = []
+    parts.append("".join(chunk))
+    return [part for part in parts if part != ""] or [""]
+
+
+def _escape(body: str, i: int) -> tuple[str | None, int]:
+    """Decode the escape after a backslash at `body[i - 1]`; None if PHP rejects it."""
+    ch = body[i]
+    if ch in _SIMPLE_ESCAPES:
+        return _SIMPLE_ESCAPES[ch], i + 1
+    if ch == '"':
+        return '"', i + 1
+    if octal := _OCTAL_ESCAPE.match(body, i):
+        # "\400" overflows: PHP warns and keeps the low byte.
+        return chr(int(octal.group(), 8) & 0xFF), octal.end()
+    if hexa := _HEX_ESCAPE.match(body, i):
+        return chr(int(hexa.group(1), 16)), hexa.end()
+    if ch == "u" and body.startswith("u{", i):
+        code = _UNICODE_ESCAPE.match(body, i)
+        if code is None or int(code.group(1), 16) > 0x10FFFF:
+            return None, i
+        return chr(int(code.group(1), 16)).encode("utf-8", "surrogatepass").decode(
+            "latin-1"), code.end()
+    return "\\" + ch, i + 1

@@ -1,0 +1,354 @@
+"""PHP statements: a splitter that knows blocks from expressions, and what it finds.
+
+Each simple statement keeps its byte offsets and how deeply it is nested; an assignment
+to a variable is split into target, keys, operator and value. Also function calls found
+anywhere in the file, and the evaluation of simple string expressions (include paths).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TypeAlias
+
+from wizard.mediawiki.php.brackets import CLOSERS, OPENERS, closer, is_op, split
+from wizard.mediawiki.php.lexer import Lexer, Token, TokenKind, Var, significant, string_parts
+from wizard.mediawiki.php.text import display, utf8
+from wizard.mediawiki.php.values import LiteralReader, Unparsed, Value, array_key
+
+__all__ = [
+    "APPEND",
+    "ASSIGN_OPERATORS",
+    "Call",
+    "Key",
+    "PhpFile",
+    "Statement",
+    "find_calls",
+    "parse",
+    "string_expression",
+]
+
+
+class _Append:
+    """The empty index of `$a[] = ...`."""
+
+    def __repr__(self) -> str:
+        return "APPEND"
+
+
+APPEND = _Append()
+
+Key: TypeAlias = "int | str | _Append | Unparsed"
+"""One index of an assignment's target: a literal key, APPEND, or an expression."""
+
+ASSIGN_OPERATORS = frozenset({
+    "=", ".=", "+=", "-=", "*=", "/=", "%=", "**=", "??=", "|=", "&=", "^=", "<<=", ">>=",
+})
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One simple statement, from its first token through its `;` (byte offsets).
+
+    `depth` 0 means it runs unconditionally at the top of the file; anything inside an
+    `if`, a loop, a function or a block is deeper. Assignments to a variable fill
+    `target` (without `$`), `keys` (`$a['x'][] = ...` gives `('x', APPEND)`), `operator`
+    and `value`.
+    """
+
+    start: int
+    end: int
+    line: int
+    end_line: int
+    depth: int
+    tokens: tuple[Token, ...] = field(repr=False)
+    """The significant tokens: no whitespace or comments."""
+    target: str | None = None
+    keys: tuple[Key, ...] = ()
+    operator: str | None = None
+    value: Value = None
+
+    @property
+    def keyword(self) -> str:
+        """The leading name in lower case (`require_once`, `wfloadextension`), or ''."""
+        first = self.tokens[0]
+        return first.text.lower().lstrip("\\") if first.kind is TokenKind.NAME else ""
+
+
+@dataclass(frozen=True)
+class Call:
+    """A function call found anywhere in the file; `args` are literal values or Unparsed."""
+
+    name: str
+    line: int
+    start: int
+    end: int
+    args: tuple[Value, ...]
+
+
+@dataclass(frozen=True)
+class PhpFile:
+    source: bytes = field(repr=False)
+    tokens: tuple[Token, ...] = field(repr=False)
+    statements: tuple[Statement, ...]
+
+    def text(self, start: int, end: int) -> str:
+        """Source between two byte offsets, decoded for display."""
+        return display(self.source[start:end])
+
+    def comments(self) -> list[Token]:
+        return [t for t in self.tokens if t.kind is TokenKind.COMMENT]
+
+
+_CONTROL = frozenset({"if", "elseif", "while", "for", "foreach", "switch", "declare"})
+_ALT_END = frozenset({"endif", "endwhile", "endfor", "endforeach", "endswitch", "enddeclare"})
+_CLASS_LIKE = frozenset({"class", "interface", "trait", "abstract", "final", "readonly"})
+
+
+class _Parser:
+    """Splits significant tokens into statements, tracking how deeply each is nested."""
+
+    def __init__(self, text: str, tokens: Sequence[Token]) -> None:
+        self.literal = LiteralReader(text)
+        self.toks = significant(tokens)
+        self.i = 0
+        self.out: list[Statement] = []
+
+    def peek(self, offset: int = 0) -> Token | None:
+        index = self.i + offset
+        return self.toks[index] if index < len(self.toks) else None
+
+    def word(self, offset: int = 0) -> str:
+        token = self.peek(offset)
+        return token.text.lower() if token is not None and token.kind is TokenKind.NAME else ""
+
+    def is_op(self, text: str, offset: int = 0) -> bool:
+        token = self.peek(offset)
+        return token is not None and token.kind is TokenKind.OPERATOR and token.text == text
+
+    def run(self) -> list[Statement]:
+        while self.i < len(self.toks):
+            if self.is_op("}"):
+                self.i += 1  # a stray closing brace: PHP would refuse the file
+                continue
+            self.statement(0)
+        return self.out
+
+    def statement(self, depth: int) -> None:
+        token = self.peek()
+        if token is None:
+            return
+        word = self.word()
+        if token.kind in (TokenKind.INLINE_HTML, TokenKind.CLOSE_TAG):
+            self.i += 1
+        elif self.is_op("#["):
+            close = closer(self.toks, self.i)  # an attribute belongs to what follows
+            self.i = close + 1 if close >= 0 else len(self.toks)
+        elif word == "namespace" and self._namespace_block():
+            self.block(depth)  # a namespace block's code runs unconditionally
+        elif self.is_op("{"):
+            # A bare block runs like the code around it; the structure that owns a block
+            # (if, function) is what adds a level.
+            self.i += 1
+            self.block(depth)
+        elif word in _CONTROL:
+            self.i += 1
+            self.skip_group()
+            self.body(depth + 1)
+        elif word == "else":
+            self.i += 1
+            self.body(depth + 1)
+        elif word in ("do", "try", "finally"):
+            self.i += 1
+            self.statement(depth + 1)
+        elif word == "catch":
+            self.i += 1
+            self.skip_group()
+            self.statement(depth + 1)
+        elif word == "function" and (self.peek(1) is not None and (
+                self.word(1) or self.is_op("&", 1))):
+            self.skip_to_body()  # a declaration; its body runs only when called
+            self.statement(depth + 1)
+        elif word in _CLASS_LIKE or (word == "enum" and self.word(1)):
+            self.skip_to_body()
+            if self.is_op("{"):
+                end = closer(self.toks, self.i)
+                self.i = end + 1 if end >= 0 else len(self.toks)
+        else:
+            self.simple(depth)
+
+    def block(self, depth: int) -> None:
+        """Statements up to the matching `}` (consumed)."""
+        while self.i < len(self.toks) and not self.is_op("}"):
+            self.statement(depth)
+        self.i += 1
+
+    def body(self, depth: int) -> None:
+        """The body of a control structure: a statement, a block or `: ... endif;`."""
+        if not self.is_op(":"):
+            self.statement(depth)
+            return
+        self.i += 1
+        while self.i < len(self.toks):
+            word = self.word()
+            if word in _ALT_END:
+                self.i += 1
+                if self.is_op(";"):
+                    self.i += 1
+                return
+            if (word == "else" and self.is_op(":", 1)) or (
+                    word == "elseif" and self._alt_elseif()):
+                return  # the caller's loop reads it as a statement of its own
+            self.statement(depth)
+
+    def _namespace_block(self) -> bool:
+        """After `namespace [Name]`, is a `{` next? If so, step into it."""
+        offset = 2 if self.peek(1) is not None and self.word(1) else 1
+        if not self.is_op("{", offset):
+            return False
+        self.i += offset + 1
+        return True
+
+    def _alt_elseif(self) -> bool:
+        close = closer(self.toks, self.i + 1)
+        return close >= 0 and close + 1 < len(self.toks) and self.toks[close + 1].text == ":"
+
+    def skip_group(self) -> None:
+        if self.is_op("("):
+            close = closer(self.toks, self.i)
+            self.i = close + 1 if close >= 0 else len(self.toks)
+
+    def skip_to_body(self) -> None:
+        """Past a declaration's head (name, parameters, types) to its `{`."""
+        while self.i < len(self.toks) and not self.is_op("{") and not self.is_op(";"):
+            if self.is_op("("):
+                self.skip_group()
+            else:
+                self.i += 1
+
+    def simple(self, depth: int) -> None:
+        start, depth_in = self.i, 0
+        while self.i < len(self.toks):
+            token = self.toks[self.i]
+            if token.kind is TokenKind.CLOSE_TAG and depth_in == 0:
+                break  # `?>` ends a statement like `;`
+            if token.kind is TokenKind.OPERATOR:
+                if token.text in OPENERS:
+                    depth_in += 1
+                elif token.text in CLOSERS:
+                    if depth_in == 0:
+                        break  # the enclosing block's brace
+                    depth_in -= 1
+                elif token.text == ";" and depth_in == 0:
+                    self.i += 1
+                    break
+            self.i += 1
+        if self.i == start:
+            self.i += 1
+            return
+        self.out.append(self.make(self.toks[start:self.i], depth))
+
+    def make(self, tokens: list[Token], depth: int) -> Statement:
+        first, last = tokens[0], tokens[-1]
+        assignment = self.assignment(tokens[:-1] if is_op(last, ";") else tokens)
+        target, keys, operator, value = assignment or (None, (), None, None)
+        return Statement(first.start, last.end, first.line, last.line, depth, tuple(tokens),
+                         target=target, keys=keys, operator=operator, value=value)
+
+    def assignment(self, body: list[Token]) -> tuple[str, tuple[Key, ...], str, Value] | None:
+        """`$name[key]... op value` split into its parts, or None."""
+        if body[0].kind is not TokenKind.VARIABLE:
+            return None
+        keys: list[Key] = []
+        i = 1
+        while i < len(body) and is_op(body[i], "["):
+            close = closer(body, i)
+            if close < 0:
+                return None
+            inner = body[i + 1:close]
+            if not inner:
+                keys.append(APPEND)
+            else:
+                raw = self.literal.value(inner)
+                normal = None if isinstance(raw, Unparsed | dict) else array_key(raw)
+                keys.append(self.literal.unparsed(inner) if normal is None else normal)
+            i = close + 1
+        if i >= len(body) or body[i].kind is not TokenKind.OPERATOR or (
+                body[i].text not in ASSIGN_OPERATORS):
+            return None
+        return body[0].text[1:], tuple(keys), body[i].text, self.literal.value(body[i + 1:])
+
+
+def parse(source: bytes | str) -> PhpFile:
+    """Tokens and statements of a PHP file; raises PhpSyntaxError if it cannot be read."""
+    raw = source.encode("utf-8") if isinstance(source, str) else source
+    text = raw.decode("latin-1")
+    tokens = Lexer(text).tokens()
+    statements = _Parser(text, tokens).run()
+    return PhpFile(raw, tuple(tokens), tuple(statements))
+
+
+def find_calls(php: PhpFile, *names: str) -> list[Call]:
+    """Calls of the named functions anywhere in the file (case-insensitive, `\\` allowed).
+
+    Method calls, static calls and declarations of the same name do not count.
+    """
+    wanted = {name.lower() for name in names}
+    tokens = significant(php.tokens)
+    reader = LiteralReader(php.source.decode("latin-1"))
+    calls: list[Call] = []
+    for i, token in enumerate(tokens):
+        if token.kind is not TokenKind.NAME or token.text.lower().lstrip("\\") not in wanted:
+            continue
+        before = tokens[i - 1].text.lower() if i else ""
+        if before in ("->", "?->", "::", "function", "new", "const"):
+            continue
+        if i + 1 >= len(tokens) or tokens[i + 1].text != "(":
+            continue
+        close = closer(tokens, i + 1)
+        if close < 0:
+            continue
+        inner = tokens[i + 2:close]
+        args = [reader.value(arg) for arg in split(inner, ",")] if inner else []
+        calls.append(Call(token.text.lower().lstrip("\\"), token.line, token.start,
+                          tokens[close].end, tuple(args)))
+    return calls
+
+
+def string_expression(tokens: Sequence[Token], variables: Mapping[str, str],
+                      constants: Mapping[str, str]) -> str | None:
+    """Evaluate a string built from literals, known variables and constants, else None.
+
+    Enough for include paths (`__DIR__ . '/secrets.php'`, `"$IP/private.php"`,
+    `dirname( __FILE__ ) . '/x'`) and for spotting defaults like `"apache@$wgServerName"`.
+    `constants` may hold `__DIR__` and `__FILE__`; `dirname(__FILE__)` uses `__DIR__`.
+    """
+    code = significant(tokens)
+    while code and code[0].text == "(" and closer(code, 0) == len(code) - 1:
+        code = code[1:-1]
+    pieces: list[str] = []
+    for part in split(code, "."):
+        words = [t.text.lower() for t in part]
+        if len(part) == 1 and part[0].kind is TokenKind.STRING:
+            parts = string_parts(part[0])
+            if parts is None:
+                return None
+            for piece in parts:
+                if isinstance(piece, Var):
+                    if piece.name not in variables:
+                        return None
+                    pieces.append(variables[piece.name])
+                else:
+                    pieces.append(utf8(piece))
+        elif len(part) == 1 and part[0].kind is TokenKind.VARIABLE:
+            if part[0].text[1:] not in variables:
+                return None
+            pieces.append(variables[part[0].text[1:]])
+        elif len(part) == 1 and part[0].kind is TokenKind.NAME and (
+                part[0].text.upper() in constants):
+            pieces.append(constants[part[0].text.upper()])
+        elif words == ["dirname", "(", "__file__", ")"] and "__DIR__" in constants:
+            pieces.append(constants["__DIR__"])
+        else:
+            return None
+    return "".join(pieces)

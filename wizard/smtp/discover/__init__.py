@@ -1,0 +1,30 @@
+"""From an address or a mail domain to ranked, live-tested submission endpoints.
+
+1. Candidates, best first (`candidates`): the domain's RFC 6186 SRV records
+   (`_submissions` = implicit TLS before `_submission` = STARTTLS), a provider preset (by
+   the address's domain or by an MX host), the MX hosts themselves, then the guesses
+   `smtp.<domain>` and `mail.<domain>`. A host appears once, with its best source.
+2. Every candidate is resolved, then probed on the standard ports plus its own SRV or
+   preset port, all at once (`run`). The whole run, DNS included, ends within `timeout`.
+3. The endpoints that speak SMTP are ranked (`results.rank_endpoints`): implicit TLS on
+   465 or STARTTLS on 587 first, then other SRV-advertised ports, other ports, port 25
+   (throttled on EC2 and often blocked), and last plain SMTP without STARTTLS, which is
+   never recommended.
+
+`discover()` returns a typed `Discovery`: the report of steps (worded in `steps`), the
+candidates, the ranked endpoints and the recommendation. `Discovery.to_dict()` is the
+JSON form, for the command line's `--json` only.
+"""
+
+from wizard.smtp.discover.results import Candidate, Discovery, Endpoint, Source, rank_endpoints
+from wizard.smtp.discover.run import DEFAULT_PORTS, discover
+
+__all__ = [
+    "DEFAULT_PORTS",
+    "Candidate",
+    "Discovery",
+    "Endpoint",
+    "Source",
+    "discover",
+    "rank_endpoints",
+]

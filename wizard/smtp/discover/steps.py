@@ -1,0 +1,183 @@
+"""A discovery's report steps: what DNS, the presets and each candidate's ports said."""
+
+from __future__ import annotations
+
+from wizard.model.diagnosis import Diagnosis, diagnose
+from wizard.model.i18n import _
+from wizard.model.report import Status, Step
+from wizard.model.settings import Security
+from wizard.smtp.discover.results import Candidate, Endpoint, Source
+from wizard.smtp.dns import AddressResult, MxResult, Outcome, SrvResult
+from wizard.smtp.ports import PortResult, PortState
+from wizard.smtp.providers import Provider, match_mx
+
+__all__ = [
+    "candidate_step",
+    "dns_suggestion",
+    "mx_step",
+    "provider_step",
+    "recommend_step",
+    "srv_step",
+]
+
+
+def _security_text(security: Security) -> str:
+    return {
+        Security.TLS: _("TLS from the first byte (ssl://)"),
+        Security.STARTTLS: _("STARTTLS"),
+        Security.NONE: _("no encryption"),
+    }[security]
+
+
+def _state_text(result: PortResult) -> str:
+    text = {
+        PortState.IMPLICIT_TLS: _("SMTP over TLS from the first byte"),
+        PortState.STARTTLS: _("SMTP with STARTTLS"),
+        PortState.PLAIN: _("SMTP without STARTTLS"),
+        PortState.REFUSED: _("connection refused"),
+        PortState.TIMEOUT: _("no answer (filtered, or the deadline passed)"),
+        PortState.SILENT: _("connected, but no SMTP greeting and no TLS"),
+        PortState.NOT_SMTP: _("not SMTP"),
+        PortState.ERROR: _("error"),
+    }[result.state]
+    if result.auth:
+        text += " (AUTH " + " ".join(result.auth).upper() + ")"
+    if result.detail:
+        text += f": {result.detail}"
+    return text
+
+
+def _dns_diagnosis(outcome: Outcome, host: str, suggestion: str) -> Diagnosis | None:
+    code = {Outcome.NXDOMAIN: "dns-nxdomain", Outcome.NO_ADDRESS: "dns-no-address",
+            Outcome.TIMEOUT: "dns-timeout"}.get(outcome)
+    return diagnose(code, host=host, suggestion=suggestion) if code else None
+
+
+def srv_step(srv: SrvResult, elapsed: float) -> Step:
+    details = tuple(
+        f"_{r.service}._tcp.{srv.domain} → {r.target}:{r.port} "
+        + _("(priority {priority}, weight {weight})").format(priority=r.priority,
+                                                             weight=r.weight)
+        for r in srv.records)
+    details += tuple(_("_{service}._tcp.{domain} → “.”: not offered").format(
+        service=service, domain=srv.domain) for service in srv.not_offered)
+    if srv.records:
+        summary = _("The domain names its submission servers in DNS (SRV): {hosts}.").format(
+            hosts=", ".join(dict.fromkeys(f"{r.target}:{r.port}" for r in srv.records)))
+        return Step("srv", Status.OK, summary, details, elapsed=elapsed)
+    if srv.not_offered:
+        return Step("srv", Status.OK, _("The domain states in DNS that it offers no "
+                                        "submission service of its own."), details,
+                    elapsed=elapsed)
+    if srv.outcome in (Outcome.TIMEOUT, Outcome.ERROR):
+        return Step("srv", Status.WARN, _("The SRV look-up failed: {error}").format(
+            error=srv.error), diagnosis=_dns_diagnosis(
+                srv.outcome, f"_submission._tcp.{srv.domain}", ""), elapsed=elapsed)
+    return Step("srv", Status.OK, _("No SRV records for submission (most domains publish "
+                                    "none)."), elapsed=elapsed)
+
+
+def mx_step(mx: MxResult, elapsed: float) -> Step:
+    if mx.records:
+        return Step("mx", Status.OK, _("Mail for {domain} goes to {hosts}.").format(
+            domain=mx.domain, hosts=", ".join(mx.hosts)),
+            tuple(f"{r.preference} {r.host}" for r in mx.records), elapsed=elapsed)
+    if mx.null_mx:
+        return Step("mx", Status.OK, _("{domain} accepts no mail (null MX); its sending "
+                                       "service may still be elsewhere.").format(
+                                           domain=mx.domain), elapsed=elapsed)
+    if mx.outcome is Outcome.NXDOMAIN:
+        return Step("mx", Status.FAIL, _("The domain {domain} does not exist.").format(
+            domain=mx.domain), diagnosis=_dns_diagnosis(mx.outcome, mx.domain, ""),
+            elapsed=elapsed)
+    if mx.outcome in (Outcome.TIMEOUT, Outcome.ERROR):
+        return Step("mx", Status.WARN, _("The MX look-up failed: {error}").format(
+            error=mx.error), diagnosis=_dns_diagnosis(mx.outcome, mx.domain, ""),
+            elapsed=elapsed)
+    return Step("mx", Status.OK, _("{domain} has no MX record.").format(domain=mx.domain),
+                elapsed=elapsed)
+
+
+def provider_step(by_domain: Provider | None, mx: MxResult) -> Step:
+    matches: list[tuple[Provider, str]] = []
+    if by_domain is not None:
+        matches.append((by_domain, _("{domain} is one of its mail domains").format(
+            domain=mx.domain)))
+    for host in mx.hosts:
+        provider = match_mx([host])
+        if provider is not None and provider.id not in {p.id for p, _why in matches}:
+            matches.append((provider, _("the MX host {host} belongs to it").format(host=host)))
+    if not matches:
+        return Step("provider", Status.SKIPPED, _("No known provider matches this domain."))
+    summary = "; ".join(_("{provider}: {why}").format(provider=p.name, why=why)
+                        for p, why in matches)
+    details = tuple(f"{p.name}: {note}" for p, _why in matches for note in p.shown_notes())
+    return Step("provider", Status.OK, _("Known provider — {matches}.").format(
+        matches=summary), details)
+
+
+def dns_suggestion(recommended: Endpoint | None, candidates: list[Candidate]) -> str:
+    """The " such as host" tail for the DNS diagnoses: the best host that answered."""
+    hosts = [recommended.host] if recommended else [
+        c.host for c in candidates if c.source in (Source.SRV, Source.PRESET) and c.addresses]
+    return _(", such as {hosts}").format(hosts=", ".join(hosts[:2])) if hosts else ""
+
+
+def candidate_step(candidate: Candidate, found: AddressResult, suggestion: str) -> Step:
+    """What one candidate's address look-up and ports said; `suggestion` from
+    `dns_suggestion`."""
+    step_id = f"candidate:{candidate.host}"
+    source = {Source.SRV: _("SRV record"), Source.PRESET: candidate.provider,
+              Source.MX: _("MX host"), Source.GUESS: _("guess")}[candidate.source]
+    label = f"{candidate.host} ({source})"
+    if not candidate.addresses:
+        guess = candidate.source is Source.GUESS
+        if guess and found.outcome in (Outcome.NXDOMAIN, Outcome.NO_ADDRESS):
+            return Step(step_id, Status.SKIPPED, _("{host}: no such host.").format(
+                host=label), (found.error,), elapsed=found.elapsed)
+        return Step(step_id, Status.WARN, _("{host}: no address ({error}).").format(
+            host=label, error=found.error), candidate.notes,
+            _dns_diagnosis(found.outcome, candidate.host, suggestion), elapsed=found.elapsed)
+    via = _(" from the hosts file") if found.source == "hosts" else ""
+    details = (_("address: {addresses}{via}").format(
+        addresses=", ".join(candidate.addresses), via=via),
+        *(f"{r.port}: {_state_text(r)}" for r in sorted(candidate.results,
+                                                       key=lambda r: r.port)),
+        *candidate.notes)
+    elapsed = found.elapsed + max((r.elapsed for r in candidate.results), default=0.0)
+    secure = sorted({r.port for r in candidate.results
+                     if r.state in (PortState.IMPLICIT_TLS, PortState.STARTTLS)})
+    if secure:
+        return Step(step_id, Status.OK, _("{host}: SMTP on port {ports}.").format(
+            host=label, ports=", ".join(map(str, secure))), details, elapsed=elapsed)
+    if any(r.state is PortState.PLAIN for r in candidate.results):
+        return Step(step_id, Status.WARN, _("{host}: only SMTP without STARTTLS.").format(
+            host=label), details, diagnose("starttls-missing"), elapsed=elapsed)
+    # A published or preset host that does not answer is news; a guess that does not is not.
+    status = Status.WARN if candidate.source in (Source.SRV, Source.PRESET) else Status.SKIPPED
+    return Step(step_id, status, _("{host}: no SMTP service on the ports tried.").format(
+        host=label), details, elapsed=elapsed)
+
+
+def recommend_step(recommended: Endpoint | None, endpoints: list[Endpoint],
+                   candidates: list[Candidate]) -> Step:
+    if recommended is None:
+        if endpoints:
+            return Step("recommend", Status.FAIL, _(
+                "Only SMTP without STARTTLS was found; the wizard will not send a password "
+                "that way."), diagnosis=diagnose("starttls-missing"))
+        tried = sum(len(c.results) for c in candidates)
+        return Step("recommend", Status.FAIL, _(
+            "No SMTP submission service answered ({n} host and port combinations tried)."
+        ).format(n=tried), (_("Ask the mail provider for its SMTP host and port, then run "
+                              "a check with them."),))
+    summary = _("Use {host} port {port} with {security}.").format(
+        host=recommended.host, port=recommended.port,
+        security=_security_text(recommended.security))
+    others = tuple(f"{e.host}:{e.port} {_security_text(e.security)}"
+                   for e in endpoints if e is not recommended)
+    if recommended.port == 25:
+        return Step("recommend", Status.WARN, summary + " " + _(
+            "Port 25 is often blocked or throttled for clients (on Amazon EC2, for one); "
+            "prefer 587 or 465 where the provider offers them."), others)
+    return Step("recommend", Status.OK, summary, others)
