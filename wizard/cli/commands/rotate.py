@@ -1,0 +1,80 @@
+"""`smtp-wizard rotate`: a new SMTP password, tested before anything changes."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+
+from wizard.cli.common import EXIT_FAILED, EXIT_OK, password_arguments, read_password
+from wizard.errors import UsageError
+from wizard.model.i18n import _
+from wizard.model.settings import check_password
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser("rotate", help=_("change the SMTP password, tested first"),
+                                 allow_abbrev=False,
+                                 description=_("Test a new SMTP password against the server, "
+                                               "then update LocalSettings.php (or its "
+                                               "secrets file) and the keyring."))
+    parser.add_argument("--localsettings", metavar="PATH",
+                        help=_("LocalSettings.php or the wiki folder (default: look for it)"))
+    password_arguments(parser)
+    parser.add_argument("--ca-file", help=_("also trust the CA certificates in this file"))
+    parser.add_argument("--no-keyring", action="store_true",
+                        help=_("do not store the new password in the keyring"))
+
+
+def _new_password(args: argparse.Namespace) -> str:
+    if args.password_stdin or args.password_env or not sys.stdin.isatty():
+        password = read_password(args)
+        if password is None:
+            raise UsageError(_("Give the new password with --password-stdin or "
+                               "--password-env VAR."))
+        return password
+    first = check_password(getpass.getpass(_("New SMTP password: ")))
+    if getpass.getpass(_("The same again: ")) != first:
+        raise UsageError(_("The two passwords differ; nothing was changed."))
+    return first
+
+
+async def run(args: argparse.Namespace) -> int:
+    from wizard.cli.output import report_text
+    from wizard.mediawiki.localsettings import find_localsettings, read_localsettings, to_settings
+    from wizard.store.rotate import rotate_password
+
+    given = Path(args.localsettings) if args.localsettings else None
+    path = find_localsettings(given, Path.cwd())
+    if path is None:
+        raise UsageError(_("No LocalSettings.php found here or in the usual places; name it "
+                           "with --localsettings PATH."))
+    config = read_localsettings(path)
+    found = to_settings(config)
+    if found is None:
+        raise UsageError(_("{path} does not send through SMTP ($wgSMTP is not set); run "
+                           "smtp-wizard to set it up.").format(path=path))
+    settings, _old = found
+    if not settings.auth:
+        raise UsageError(_("{path} sends without authentication: there is no password to "
+                           "change.").format(path=path))
+    if args.ca_file:
+        settings = settings.replace(ca_file=args.ca_file)
+    password = _new_password(args)
+    result = await rotate_password(config, settings, password, store=not args.no_keyring)
+    print(report_text(result.report, title=_("Testing the new password for {user} at "
+                                             "{host}:{port}").format(
+        user=settings.username, host=settings.mediawiki_host, port=settings.port)))
+    if not result.tested:
+        print(_("The new password did not log in, so nothing was changed."))
+        return EXIT_FAILED
+    if result.change is not None:
+        print(_("Updated the password in {path}; the previous version is in {backup}.").format(
+            path=result.change.path, backup=result.change.backup))
+    if result.stored is not None:
+        print(_("Stored the new password in the keyring ({backend}).").format(
+            backend=result.stored.name))
+    for note in result.notes:
+        print(note)
+    return EXIT_OK
