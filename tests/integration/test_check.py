@@ -18,7 +18,7 @@ from tests.support.servers import SmtpServer
 from wizard.model.diagnosis import Diagnosis
 from wizard.model.report import Report, Status, Step
 from wizard.model.settings import Client, Security, Settings
-from wizard.smtp.check import CheckOptions, auth_order, planned_steps, run_check
+from wizard.smtp.check import CheckOptions, planned_steps, run_check
 
 Start = Callable[..., SmtpServer]
 
@@ -266,10 +266,15 @@ async def test_hostile_peers(behaviour: str, security: Security, code: str) -> N
 
 def test_auth_order_follows_the_target_client() -> None:
     offered = ["plain", "login", "cram-md5"]
-    assert auth_order(Client.PEAR, offered, None) == ["LOGIN"]
-    assert auth_order(Client.SMTPLIB, offered, None) == ["CRAM-MD5", "PLAIN", "LOGIN"]
-    assert auth_order(Client.PEAR, offered, "PLAIN") == ["PLAIN"]
-    assert auth_order(Client.PEAR, ["xoauth2"], None) == []
+    pear, smtplib = CheckOptions().model, CheckOptions(client=Client.SMTPLIB).model
+    assert pear.order(offered, None) == ["LOGIN"]
+    assert smtplib.order(offered, None) == ["CRAM-MD5", "PLAIN", "LOGIN"]
+    assert pear.order(offered, "PLAIN") == ["PLAIN"]
+    # Net_SMTP has XOAUTH2 (the password is then an access token); CRAM-MD5 only with
+    # Auth_SASL, even when forced.
+    assert pear.order(["xoauth2"], None) == ["XOAUTH2"]
+    assert pear.order(offered, "CRAM-MD5") == []
+    assert CheckOptions(auth_sasl=True).model.order(offered, "CRAM-MD5") == ["CRAM-MD5"]
 
 
 async def test_certificate_expiring_soon_warns(smtp_server: Start, ca_file: object) -> None:

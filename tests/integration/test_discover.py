@@ -305,3 +305,29 @@ def test_ehlo_reply_gives_extensions_and_auth_mechanisms() -> None:
                           "auth": "LOGIN PLAIN XOAUTH2", "8bitmime": ""}
     assert auth == ("LOGIN", "PLAIN", "XOAUTH2")
     assert parse_ehlo(["250 mx.example.test"]) == ({}, ())
+
+
+async def test_custom_domains_at_chinese_providers_and_in_the_ispdb(
+        dns_server: Callable[..., DnsServer], closed_port: int) -> None:
+    """Offline knowledge by MX: a curated preset (Tencent Exmail) wins; a host the presets
+    do not know is found in the shipped ISPDB by its parent domain."""
+    dns = dns_server({
+        "corp.test": {"MX": ["10 mxbiz1.qq.com.", "20 mxbiz2.qq.com."]},
+        "other.test": {"MX": ["10 mx1.mail.yandex.net."]},
+    })
+    corp = await discover("wiki@corp.test", timeout=2.0, resolver=dns.resolver(),
+                          ports=(closed_port,), hosts_path=NO_HOSTS)
+    preset = corp.candidates[0]
+    assert (preset.host, preset.source, preset.provider_id, preset.port) == (
+        "smtp.exmail.qq.com", Source.PRESET, "exmail", 465)
+    assert any("客户端专用密码" in note for note in preset.notes)
+    assert "Tencent Exmail" in corp.report.step("provider").summary
+    other = await discover("wiki@other.test", timeout=2.0, resolver=dns.resolver(),
+                           ports=(closed_port,), hosts_path=NO_HOSTS)
+    found = other.candidates[0]
+    assert (found.host, found.source, found.provider_id) == ("smtp.yandex.com", Source.ISPDB,
+                                                             "ispdb:yandex.ru")
+    assert "User name: wiki@other.test" in found.notes
+    summary = other.report.step("provider").summary
+    assert "ISPDB: Yandex Mail" in summary and "under yandex.net" in summary
+    assert other.to_dict()["candidates"][0]["source"] == "ispdb"

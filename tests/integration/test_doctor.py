@@ -18,6 +18,7 @@ root, a real PHP, or a real SMTP server on loopback, and each test asserts its c
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 from collections.abc import Callable
@@ -27,7 +28,7 @@ import keyring
 import pytest
 from aiosmtpd.smtp import SMTP, AuthResult
 
-from tests.support.common import PASSWORD, USER, require_program
+from tests.support.common import PASSWORD, USER, cli, require_program
 from tests.support.servers import Certs, Recorder, ServerOptions, SmtpServer
 from wizard.doctor import AREAS, DoctorOptions, DoctorResult, ProgressCallback, run_doctor
 from wizard.doctor.php import auth_sasl_step, pear_auth_mechanism, php_steps
@@ -124,6 +125,10 @@ async def test_healthy_wiki_passes_every_check(smtp_server: Start, certs: Certs,
     assert server.messages == []
     assert "2.0.0" in step(report, "php.pear_mail").summary
     assert "LOGIN" in step(report, "php.auth_sasl").summary
+    # PEAR's 'timeout' bounds the connect only, and the doctor says no more than that.
+    timeout = step(report, "wiki.timeout")
+    assert timeout.summary == "PEAR waits at most 5 s for the connection ('timeout')."
+    assert "once connected, PEAR waits for every reply without limit" in timeout.details[0]
     assert report.exit_code == 0
 
 
@@ -163,7 +168,10 @@ async def test_mail_function_with_default_contacts_under_selinux(tmp_path: Path)
     sender = step(report, "wiki.sender")
     assert sender.status is Status.FAIL and code(report, "wiki.sender") == "contact-unset"
     assert "apache@wiki.example.com" in sender.summary
-    assert code(report, "wiki.emergency_contact") == "contact-unset"
+    # MediaWiki sends no mail from $wgEmergencyContact: advice, never a cause of failure.
+    emergency = step(report, "wiki.emergency_contact")
+    assert emergency.status is Status.OK and emergency.diagnosis is None
+    assert "sends no mail from it" in emergency.summary
     selinux = step(report, "system.selinux")
     assert selinux.status is Status.FAIL and code(report, "system.selinux") == "selinux-httpd"
     # mail() runs sendmail: that boolean, with the exact command.
@@ -211,7 +219,9 @@ $wgSMTP = [ 'host' => 'smtp.example.org', 'port' => 587, 'auth' => false ];
     report = await doctor(folder, tmp_path, live=False)
     assert code(report, "wiki.sender") == "contact-unset"
     assert "not an e-mail address" in step(report, "wiki.sender").summary
-    assert step(report, "wiki.emergency_contact").status is Status.FAIL
+    # Not an address, but MediaWiki sends nothing from it: a warning, not a failure.
+    emergency = step(report, "wiki.emergency_contact")
+    assert emergency.status is Status.WARN and emergency.diagnosis is None
     # The bad contacts do not hide the server settings.
     assert step(report, "wiki.smtp").status is Status.OK
 
@@ -237,6 +247,9 @@ async def test_starttls_with_an_invalid_certificate(smtp_server: Start, certs: C
     server = smtp_server(mode="starttls", cert=cert)
     report = await doctor(wiki(tmp_path, "live", server.port, certs.ca_file), tmp_path)
     assert code(report, "smtp.tls") == expected
+    # PEAR's error quotes the server's own 220 reply, as this server words it.
+    cause = step(report, "smtp.tls").diagnosis.cause  # type: ignore[union-attr]
+    assert "“STARTTLS failed (code: 220, response: Ready to start TLS)”" in cause
     assert step(report, "smtp.auth").status is Status.SKIPPED
     assert server.recorder.logins == []
 
@@ -382,6 +395,21 @@ $wgSMTP = [ 'host' => '127.0.0.1', 'port' => {server.port}, 'auth' => true,
     assert code(report, "wiki.sender") == "contact-unset"
 
 
+@pytest.mark.parametrize(("lines", "expected"), [
+    ('$wgServer = "//wiki.example.com";', "apache@wiki.example.com"),
+    # Setup.php derives $wgServerName from $wgCanonicalServer and overwrites a set one.
+    ('$wgServer = "//wiki.example.com";\n$wgCanonicalServer = "https://www.example.com";\n'
+     '$wgServerName = "ignored.example.com";', "apache@www.example.com"),
+])
+async def test_default_sender_takes_the_server_name_as_mediawiki_does(
+        tmp_path: Path, lines: str, expected: str) -> None:
+    folder = inline_wiki(tmp_path, lines + "\n$wgSMTP = [ 'host' => 'smtp.example.org', "
+                                           "'port' => 587, 'auth' => false ];\n")
+    result = await examine(folder, tmp_path, live=False)
+    assert result.sender == expected
+    assert expected in step(result.report, "wiki.sender").summary
+
+
 # --- The rest of the file -----------------------------------------------------------------
 
 async def test_old_array_wiki_in_pears_semantics(smtp_server: Start, certs: Certs,
@@ -462,7 +490,9 @@ $wgSMTP = [ 'host' => '127.0.0.1', 'port' => {server.port}, 'auth' => true,
     password = step(report, "wiki.password")
     assert password.status is Status.SKIPPED and "SMTP_PASSWORD" in password.summary
     assert step(report, "smtp.auth").status is Status.SKIPPED
-    assert server.recorder.logins == []
+    # MediaWiki logs in before MAIL FROM; a sender tried without logging in proves nothing.
+    assert step(report, "smtp.sender").status is Status.SKIPPED
+    assert server.recorder.logins == [] and server.recorder.mail_commands == []
 
 
 async def test_password_from_the_keyring(smtp_server: Start, certs: Certs,
@@ -528,12 +558,60 @@ async def test_apache_account_without_php_fpm(tmp_path: Path) -> None:
     assert "runs as www-data," in step(report, "wiki.permissions").diagnosis.cause  # type: ignore[union-attr]
 
 
+async def test_every_account_that_sends_reads_the_files(tmp_path: Path) -> None:
+    """The job runner (runJobs from cron, as its own account) must read the secrets file
+    too; the web server's account is only assumed here (nothing runs or configures one),
+    so its finding is a warning, the job runner's a failure."""
+    folder = wiki(tmp_path, "secrets-file")
+    (folder / "LocalSettings.php").chmod(0o644)
+    secrets = folder / "private" / "smtp.php"
+    secrets.chmod(0o600)
+    report = await doctor(folder, tmp_path, system="jobs-cron", live=False)
+    permissions = step(report, "wiki.permissions")
+    assert permissions.status is Status.FAIL
+    assert code(report, "wiki.permissions") == "job-runner-cannot-read"
+    assert permissions.diagnosis is not None
+    assert "job queue runs as wikijobs" in permissions.diagnosis.cause
+    assert "runJobs in /etc/cron.d/mediawiki" in permissions.details
+    assert report.exit_code == 1
+
+    if os.geteuid() == 0:
+        # Readable by the job runner's group only: the assumed www-data still cannot.
+        os.chown(secrets, -1, 1500)
+        secrets.chmod(0o640)
+        report = await doctor(folder, tmp_path, system="jobs-cron", live=False)
+        permissions = step(report, "wiki.permissions")
+        assert permissions.status is Status.WARN
+        assert code(report, "wiki.permissions") == "web-server-cannot-read"
+        assert any("distribution's usual web server account" in d for d in permissions.details)
+
+    secrets.chmod(0o644)
+    report = await doctor(folder, tmp_path, system="jobs-cron", live=False)
+    permissions = step(report, "wiki.permissions")
+    assert permissions.status is Status.OK
+    assert permissions.summary.startswith("www-data (web server); wikijobs (job runner) can read")
+
+
 async def test_localsettings_not_found(tmp_path: Path) -> None:
     report = await doctor(None, tmp_path)
     assert code(report, "wiki.localsettings") == "localsettings-not-found"
     assert report.exit_code == 1
     missing = await doctor(tmp_path / "nowhere", tmp_path)
     assert code(missing, "wiki.localsettings") == "localsettings-not-found"
+
+
+def test_the_wiki_is_named_as_every_command_names_it(tmp_path: Path) -> None:
+    """`doctor --localsettings PATH`, as rotate and the wizard take it; PATH still works,
+    and naming it twice is refused as bad usage."""
+    folder = inline_wiki(tmp_path, "$wgSMTP = false;\n")
+    for args in (["--localsettings", str(folder)], [str(folder / "LocalSettings.php")]):
+        result = cli("doctor", *args, "--offline", "--json")
+        # Findings (this machine's web server cannot enter pytest's folder) are exit 1.
+        assert result.returncode in (0, 1) and not result.stderr, result.stderr
+        assert json.loads(result.stdout)["target"]["localsettings"] == str(
+            folder / "LocalSettings.php")
+    both = cli("doctor", str(folder), "--localsettings", str(folder), "--offline")
+    assert both.returncode == 2 and "not allowed with" in both.stderr
 
 
 async def test_localsettings_php_would_refuse(tmp_path: Path) -> None:

@@ -99,9 +99,24 @@ async def test_wiki_vendor_comes_first_on_the_include_path(php: str) -> None:
 
 
 async def test_set_include_path_replaces_vendor_too(php: str, tmp_path: Path) -> None:
-    """LocalSettings.php runs after Composer's autoloader: its set_include_path() wins."""
+    """LocalSettings.php runs after Composer's autoloader: its set_include_path() wins
+    for every file PEAR includes by name (MediaWiki: “Failed opening required
+    'PEAR.php'”), while the class Mail still comes from vendor/ through Composer."""
     env = await probe_php(php, wiki_root=LIVE, include_path=str(tmp_path))
-    assert "Mail" in env.missing_pear
+    assert env.missing_pear == ("PEAR", "Net_SMTP", "Net_Socket")
+    vendor = LIVE.resolve() / "vendor" / "pear" / "mail"
+    assert env.files["Mail.php"] == str(vendor / "Mail.php")
+    # Mail::factory() includes Mail/smtp.php by name first, then falls back to Composer.
+    assert env.files["Mail/smtp.php"] == str(vendor / "Mail" / "smtp.php")
+
+
+async def test_mail_comes_from_vendor_before_the_system_pear(php: str, tmp_path: Path) -> None:
+    """Composer's autoloader loads the class Mail from vendor/ even when the include path
+    (here a system-like PEAR folder put first by LocalSettings.php) holds another."""
+    tree = _pear_tree(tmp_path / "share", auth_sasl=False)
+    env = await probe_php(php, wiki_root=LIVE, include_path=str(tree))
+    assert env.files["Mail.php"] == str(LIVE.resolve() / "vendor/pear/mail/Mail.php")
+    assert env.files["Net/SMTP.php"] == str(tree / "Net/SMTP.php")
 
 
 async def test_relative_include_path_entries_count_from_the_wiki(php: str,

@@ -3,6 +3,7 @@ PHP sending with the result."""
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import shutil
@@ -30,7 +31,7 @@ $wgEnableUploads = true;
 def base_args(server: SmtpServer, certs: Certs) -> list[str]:
     return ["render", "127.0.0.1", "--port", str(server.port), "--user", USER,
             "--sender", USER, "--id-host", "wiki.example.org", "--helo", "wiki.example.org",
-            "--ca-file", str(certs.ca_file)]
+            "--ca-file", str(certs.ca_file), "--yes"]
 
 
 def test_patch_then_php_sends_with_the_file(tmp_path: Path, certs: Certs,
@@ -57,11 +58,15 @@ def test_patch_then_php_sends_with_the_file(tmp_path: Path, certs: Certs,
     assert sent.returncode == 0, sent.stderr
     assert server.messages[0].auth_user == USER and server.messages[0].tls
 
-    # Run again: the block is replaced, never duplicated.
+    # Run again: the same result writes nothing at all, backups and secrets file included.
+    patched, secret_inode = local.read_bytes(), secrets.stat().st_ino
     again = cli(*base_args(server, certs), "--password-stdin", "--password-mode", "file",
                 "--secrets-file", str(secrets), "--patch", str(local), stdin=PASSWORD)
     assert again.returncode == 0, again.stderr
-    assert local.read_text().count("# BEGIN smtp-wizard") == 1
+    assert "already holds exactly this block" in again.stdout
+    assert f"secrets file {secrets} is already up to date" in again.stdout
+    assert local.read_bytes() == patched and secrets.stat().st_ino == secret_inode
+    assert backups_of(local) == [backup] and backups_of(secrets) == []
 
 
 def test_output_file_holding_the_password_is_private(tmp_path: Path, certs: Certs,
@@ -93,7 +98,7 @@ def test_refusals_are_sentences(tmp_path: Path, certs: Certs,
     assert "Traceback" not in refused.stderr
     moin = cli(*base_args(server, certs), "--target", "moinmoin", "--moinmoin-version", "1.9",
                "--password-env", "PW", env={"PW": "two words", "PATH": "/usr/bin:/bin"})
-    assert moin.returncode == 1 and "Traceback" not in moin.stderr
+    assert moin.returncode == 2 and "Traceback" not in moin.stderr
 
 
 def test_secrets_file_symlink_is_never_written_through(tmp_path: Path, certs: Certs,
@@ -167,3 +172,145 @@ def test_secrets_file_written_by_root_is_readable_by_the_web_server(
         assert nobody.returncode != 0
     finally:
         shutil.rmtree(folder)
+
+
+def test_the_change_is_shown_with_secrets_masked_and_written_only_on_yes(
+        tmp_path: Path, certs: Certs, smtp_server: Callable[..., SmtpServer]) -> None:
+    server = smtp_server(mode="starttls")
+    local = tmp_path / "LocalSettings.php"
+    local.write_text(WIKI + "$wgDBpassword = 'db-secret-9';\n")
+    before = local.read_bytes()
+    args = [a for a in base_args(server, certs) if a != "--yes"]
+    asked = cli(*args, "--password-stdin", "--patch", str(local), stdin=PASSWORD)
+    assert asked.returncode == 2, asked.stdout + asked.stderr
+    assert "--yes" in asked.stderr and "Nothing was written" in asked.stderr
+    assert "-$wgSMTP = false;" in asked.stdout and "+\t'password' => '********'," in asked.stdout
+    assert PASSWORD not in asked.stdout + asked.stderr
+    assert "db-secret-9" not in asked.stdout
+    assert local.read_bytes() == before and backups_of(local) == []
+
+    written = cli(*args, "--yes", "--password-stdin", "--patch", str(local), stdin=PASSWORD)
+    assert written.returncode == 0, written.stdout + written.stderr
+    assert "+\t'password' => '********'," in written.stdout
+    assert PASSWORD not in written.stdout + written.stderr
+    assert f"'password' => '{PASSWORD}'" in local.read_text()
+
+
+HAND_WRITTEN = """<?php
+$wgServer = "https://wiki.example.org";
+$wgEnableEmail = false;
+$wgPasswordSender = "apache@wiki.example.org";  # set by the installer
+$wgSMTP = [
+    'host' => 'old.example.org',
+    'IDHost' => 'ids.example.org',
+    'localhost' => 'helo.example.org',
+    'socket_options' => [ 'ssl' => [ 'ciphers' => 'HIGH' ] ],
+    'persist' => true,
+    'debug' => false,
+];
+$wgSitename = "Test wiki";
+"""
+
+
+def test_hand_written_keys_are_kept_and_globals_change_where_they_are(
+        tmp_path: Path, certs: Certs, smtp_server: Callable[..., SmtpServer]) -> None:
+    """Replacing a hand-written $wgSMTP loses none of the keys the wizard does not set,
+    and $wgEnableEmail / $wgPasswordSender change on the installer's own lines."""
+    php = require_program("php")
+    server = smtp_server(mode="starttls")
+    local = tmp_path / "LocalSettings.php"
+    local.write_text(HAND_WRITTEN)
+    result = cli("render", "127.0.0.1", "--port", str(server.port), "--user", USER,
+                 "--sender", USER, "--ca-file", str(certs.ca_file), "--password-mode", "env",
+                 "--yes", "--patch", str(local))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Kept IDHost, localhost, socket_options, persist, debug" in result.stdout
+    assert "Changed $wgEnableEmail on line 3" in result.stdout
+    assert "Changed $wgPasswordSender on line 4" in result.stdout
+    lines = local.read_text().splitlines()
+    assert lines[2] == "$wgEnableEmail = true;"
+    assert lines[3] == f"$wgPasswordSender = '{USER}';  # set by the installer"
+    assert sum("$wgPasswordSender" in line for line in lines) == 1
+    assert sum("$wgEnableEmail" in line for line in lines) == 1
+    shown = subprocess.run(
+        [php, "-r", "require $argv[1]; echo json_encode([$wgEnableEmail, $wgPasswordSender, "
+         "$wgSMTP]);", str(local)], capture_output=True, text=True, check=True)
+    enable, sender, smtp = json.loads(shown.stdout)
+    assert (enable, sender) == (True, USER)
+    assert smtp["host"] == "127.0.0.1" and smtp["starttls"] is True
+    assert (smtp["IDHost"], smtp["localhost"], smtp["persist"], smtp["debug"]) == (
+        "ids.example.org", "helo.example.org", True, False)
+    assert smtp["socket_options"] == {"ssl": {"ciphers": "HIGH"}}
+
+
+def test_a_wrong_prefix_is_refused_before_anything_is_written(
+        tmp_path: Path, certs: Certs, smtp_server: Callable[..., SmtpServer]) -> None:
+    """An implicit-TLS port without ssl:// would hang the wiki: 'timeout' bounds only the
+    connect, so the wizard must catch it by testing before it writes."""
+    server = smtp_server(mode="implicit")
+    local = tmp_path / "LocalSettings.php"
+    local.write_text(WIKI)
+    result = cli("render", "127.0.0.1", "--port", str(server.port), "--user", USER,
+                 "--ca-file", str(certs.ca_file), "--timeout", "2", "--password-mode", "env",
+                 "--yes", "--patch", str(local))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "[plain-on-tls-port]" in result.stdout
+    assert "nothing was written" in result.stderr
+    assert local.read_text() == WIKI and backups_of(local) == []
+    fixed = cli("render", "ssl://127.0.0.1", "--port", str(server.port), "--user", USER,
+                "--ca-file", str(certs.ca_file), "--password-mode", "env", "--yes",
+                "--patch", str(local))
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert "PEAR will not wait for a greeting that never comes" in fixed.stdout
+
+
+def test_the_block_says_only_what_is_true() -> None:
+    """'starttls' is written whenever STARTTLS is used (older pear/mail ignores it), and
+    no comment promises that 'timeout' prevents a hang."""
+    plain = cli("render", "smtp.example.org", "--sender", USER)
+    assert plain.returncode == 0, plain.stderr
+    assert "'auth' => false," in plain.stdout and "'starttls' => true," in plain.stdout
+    assert "never hang" not in plain.stdout
+    assert "does not limit the wait for replies" in " ".join(
+        plain.stdout.replace("//", "").split())
+    login = cli("render", "smtp.example.org", "--user", USER, "--password-mode", "env")
+    assert "'starttls' => true," in login.stdout
+    assert "Implicit TLS (ssl://, port 465) has no such gap" in login.stdout
+    implicit = cli("render", "ssl://smtp.example.org", "--user", USER, "--password-mode",
+                   "env")
+    assert "starttls" not in implicit.stdout and "TLS from the first byte" in implicit.stdout
+
+
+def test_a_pinned_server_certificate_that_php_refuses_is_refused(
+        tmp_path: Path, certs: Certs, smtp_server: Callable[..., SmtpServer]) -> None:
+    """PHP's OpenSSL takes only CA and self-signed certificates as trust anchors: the
+    server's own certificate, pinned alone, makes PEAR fail with "STARTTLS failed"."""
+    server = smtp_server(mode="starttls")
+    out = tmp_path / "mail.php"
+    args = ["render", "localhost", "--port", str(server.port), "--user", USER,
+            "--password-mode", "env", "--yes", "-o", str(out)]
+    leaf = cli(*args, "--pin-cafile", str(certs.pairs["valid"][0]))
+    assert leaf.returncode == 2, leaf.stdout + leaf.stderr
+    assert "not a CA certificate" in leaf.stderr and not out.exists()
+    require_program("php")
+    other = cli(*args, "--pin-cafile", str(certs.pairs["self-signed"][0]))
+    assert other.returncode == 1, other.stdout + other.stderr
+    assert "PHP does not accept" in other.stderr and "certificate verify failed" in (
+        other.stderr)
+    assert not out.exists()
+    pinned_ca = cli(*args, "--pin-cafile", str(certs.ca_file))
+    assert pinned_ca.returncode == 0, pinned_ca.stdout + pinned_ca.stderr
+    assert f"'cafile' => '{certs.ca_file}'" in out.read_text()
+
+
+def test_the_same_snippet_file_is_not_written_again(
+        tmp_path: Path, certs: Certs, smtp_server: Callable[..., SmtpServer]) -> None:
+    server = smtp_server(mode="starttls")
+    out = tmp_path / "mail.php"
+    args = [*base_args(server, certs), "--password-mode", "env", "-o", str(out)]
+    first = cli(*args)
+    assert first.returncode == 0, first.stdout + first.stderr
+    inode = out.stat().st_ino
+    again = cli(*args)
+    assert again.returncode == 0 and "is already up to date" in again.stdout
+    assert out.stat().st_ino == inode and backups_of(out) == []

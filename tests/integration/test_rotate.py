@@ -117,3 +117,26 @@ def test_wiki_without_smtp_is_told_what_to_do(tmp_path: Path) -> None:
     (tmp_path / "LocalSettings.php").write_text("<?php\n$wgSMTP = false;\n")
     result = cli("rotate", "--localsettings", str(tmp_path), "--password-stdin", stdin="x")
     assert result.returncode == 2 and "run smtp-wizard to set it up" in result.stderr
+
+
+def test_the_written_file_is_tested_again_and_undo_puts_it_back(
+        tmp_path: Path, certs: Certs, smtp_server: Callable[..., SmtpServer]) -> None:
+    server = smtp_server(mode="starttls", users={USER: NEW})
+    local = wiki(tmp_path, server.port, f"'password' => '{OLD}',")
+    before = local.read_bytes()
+    nothing = cli("rotate", "--localsettings", str(local), "--undo")
+    assert nothing.returncode == 1 and "There is no backup of" in nothing.stderr
+    result = cli("rotate", "--localsettings", str(local), "--password-stdin", "--ca-file",
+                 str(certs.ca_file), "--no-keyring", stdin=NEW)
+    assert result.returncode == 0, result.stdout + result.stderr
+    # Without MediaWiki here, the file is read back and its password logs in.
+    assert "Tested again after writing: read back from the file, it logs in" in result.stdout
+    assert [login[2] for login in server.recorder.logins] == [True, True]
+    rotated = local.read_bytes()
+
+    undone = cli("rotate", "--localsettings", str(local), "--undo")
+    assert undone.returncode == 0, undone.stdout + undone.stderr
+    assert local.read_bytes() == before
+    first, second = backups_of(local)
+    assert first.read_bytes() == before and second.read_bytes() == rotated
+    assert f"the version it replaced is in {second}" in undone.stdout

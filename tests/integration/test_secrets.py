@@ -434,4 +434,5 @@ def test_backend_info_serialises_every_field() -> None:
     info = BackendInfo("x", "y", persistent=True, encrypted=False, usable=True)
     assert info.to_dict() == {
         "name": "x", "description": "y", "persistent": True, "encrypted": False,
-        "usable": True, "ready": True, "needs_fallback": True, "reason": "", "detail": ""}
+        "usable": True, "ready": True, "needs_fallback": True, "reason": "", "detail": "",
+        "problem": None}

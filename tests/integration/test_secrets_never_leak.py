@@ -18,9 +18,10 @@ from wizard.smtp.check import CheckOptions, run_check
 from wizard.smtp.transcript import REDACTED, Redactor
 
 # The marker keeps a short password from matching ordinary output ("250") by chance;
-# the rest of the password is arbitrary.
+# the rest of the password is arbitrary. ASCII, so that smtplib, which cannot send any
+# other character, still logs in with some of them.
 passwords = st.text(max_size=40).filter(
-    lambda p: not any(ch in p for ch in "\r\n\0")).map(lambda p: "ⓟ" + p)
+    lambda p: not any(ch in p for ch in "\r\n\0")).map(lambda p: "~pw~" + p)
 
 
 def forms(password: str) -> list[str]:
@@ -44,7 +45,8 @@ def test_password_never_in_any_output(smtp_server: Callable[..., SmtpServer], ca
     for text in outputs:
         for form in forms(password):
             assert form not in text
-    assert any(REDACTED in text for text in seen)
+    if client is Client.PEAR or password.isascii():
+        assert any(REDACTED in text for text in seen)
     assert report.step("auth") is not None
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import stat
+import subprocess
+import tempfile
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -12,7 +15,14 @@ from pathlib import Path
 import pytest
 
 from tests.support.common import mode, read_only
-from wizard.store.files import SymlinkRefusedError, atomic_write, backup_name, make_backup
+from wizard.store.files import (
+    SymlinkRefusedError,
+    atomic_write,
+    backup_name,
+    check_writable,
+    make_backup,
+    read_nofollow,
+)
 
 NOW = datetime(2025, 1, 2, 3, 4, 5)
 NOBODY = 65534
@@ -154,21 +164,108 @@ def test_backup_folder_that_is_a_symlink_is_refused(tmp_path: Path, backup_dir: 
     assert list(elsewhere.iterdir()) == []
 
 
-def test_folder_swapped_for_a_link_during_the_write_is_refused(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The race: a folder on the way becomes a link after the path was resolved. The
-    walk opens each component with O_NOFOLLOW, so the write fails instead of landing
-    in the link's target."""
-    real = tmp_path / "etc"
-    real.mkdir()
-    victim = real / "passwd"
+def _plant_link(folder: Path, name: str, target: Path) -> Path:
+    """A link planted by the account that owns `folder`: nobody, when we are root (a
+    real other account, as the web server's would be), else ourselves."""
+    link = folder / name
+    if os.geteuid() == 0 and shutil.which("setpriv"):
+        subprocess.run(["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}",
+                        "--clear-groups", "ln", "-s", str(target), str(link)], check=True)
+    else:
+        link.symlink_to(target)
+    return link
+
+
+@pytest.fixture
+def reachable(tmp_path: Path) -> Iterator[Path]:
+    """A folder other accounts may enter (pytest's own are 0700 from the top)."""
+    if os.geteuid() != 0:
+        yield tmp_path
+        return
+    folder = Path(tempfile.mkdtemp(prefix="files-", dir="/tmp"))
+    try:
+        folder.chmod(0o755)
+        yield folder
+    finally:
+        shutil.rmtree(folder)
+
+
+@pytest.mark.parametrize("how", ["writable-by-all", "owned-by-another-account"])
+def test_link_on_the_way_that_another_account_controls_is_refused(
+        reachable: Path, backup_dir: Path, how: str) -> None:
+    """O_NOFOLLOW guards only the last component: the web server's account, which may
+    write to the wiki's parent folder, replaces the wiki's folder by a link to /etc. The
+    write must not land in /etc, and the message says which link and why."""
+    tmp_path = reachable
+    etc = tmp_path / "etc"
+    etc.mkdir()
+    victim = etc / "passwd"
     victim.write_bytes(b"root:x")
-    (tmp_path / "wiki").symlink_to(real)
-    # Resolution happened before the swap: the walk sees the link itself.
-    monkeypatch.setattr(os.path, "realpath", lambda path: os.fspath(path))
-    with pytest.raises(SymlinkRefusedError):
-        atomic_write(tmp_path / "wiki" / "passwd", b"owned")
+    www = tmp_path / "www"
+    www.mkdir()
+    if how == "writable-by-all":
+        www.chmod(0o777)
+    elif os.geteuid() == 0:
+        os.chown(www, NOBODY, NOBODY)
+    else:
+        pytest.skip("only root can give a folder to another account")
+    _plant_link(www, "wiki", etc)
+    target = www / "wiki" / "passwd"
+    for attempt in (lambda: atomic_write(target, b"owned"), lambda: make_backup(target, NOW),
+                    lambda: check_writable(target)):
+        with pytest.raises(SymlinkRefusedError) as refused:
+            attempt()
+        assert refused.value.filename == str(www / "wiki")
+        assert "another account" in str(refused.value.strerror)
     assert victim.read_bytes() == b"root:x"
+    assert sorted(p.name for p in etc.iterdir()) == ["passwd"]
+
+
+def test_link_on_the_way_that_only_we_control_is_followed(tmp_path: Path) -> None:
+    """Debian links /var/lib/mediawiki to /etc/mediawiki; root owns the link and the
+    folder it is in, so following it is safe, in a private folder or a sticky one."""
+    real = tmp_path / "etc-mediawiki"
+    real.mkdir()
+    for holder_mode in (0o755, 0o1777):
+        holder = tmp_path / f"lib-{holder_mode:o}"
+        holder.mkdir()
+        holder.chmod(holder_mode)
+        (holder / "mediawiki").symlink_to(real)
+        atomic_write(holder / "mediawiki" / "LocalSettings.php", f"{holder_mode:o}")
+        assert (real / "LocalSettings.php").read_text() == f"{holder_mode:o}"
+        assert read_nofollow(holder / "mediawiki" / "LocalSettings.php") == \
+            f"{holder_mode:o}".encode()
+
+
+def test_a_link_loop_on_the_way_is_an_error_not_a_hang(tmp_path: Path) -> None:
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    with pytest.raises(OSError):
+        atomic_write(tmp_path / "a" / "x", b"x")
+
+
+@pytest.mark.parametrize("case", ["missing-folder", "folder", "link", "read-only-folder",
+                                  "read-only-file"])
+def test_check_writable_names_the_problem_before_any_write(tmp_path: Path, case: str) -> None:
+    folder = tmp_path / "wiki"
+    folder.mkdir()
+    target = folder / "out.php"
+    guard: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
+    if case == "missing-folder":
+        target = folder / "missing" / "out.php"
+    elif case == "folder":
+        target.mkdir()
+    elif case == "link":
+        target.symlink_to(tmp_path / "elsewhere")
+    elif case == "read-only-folder":
+        guard = read_only(folder)
+    else:
+        target.write_bytes(b"old")
+        guard = read_only(target)
+    with guard, pytest.raises(OSError) as refused:
+        check_writable(target)
+    assert str(refused.value.filename).startswith(str(folder))
+    check_writable(tmp_path / "fine.php")  # a writable place passes
 
 
 @pytest.mark.parametrize("kind", ["folder", "fifo"])

@@ -642,3 +642,81 @@ def test_managed_block_wrapping() -> None:
     wrapped = managed_block("\n$wgSMTP = false;\r\n")
     assert wrapped == f"{BEGIN_MARKER}\n$wgSMTP = false;\n{END_MARKER}"
     assert managed_block(wrapped) == wrapped
+
+
+def test_keyed_assignments_are_read_with_linear_work(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Farm configurations set thousands of `$wgGroupPermissions[..][..]` keys. Reading
+    used to copy the whole array for each one (minutes for a 1 MB file); now each value is
+    copied once. Counted in copies made, not in seconds, so the test is exact."""
+    import copy
+
+    lines = [f"$wgGroupPermissions['group{i % 40}']['right{i}'] = {i % 2 == 0};".replace(
+        "True", "true").replace("False", "false") for i in range(3000)]
+    local = tmp_path / "LocalSettings.php"
+    local.write_text("<?php\n" + "\n".join(lines) + "\n$wgSMTP = false;\n")
+    calls = 0
+    real_deepcopy = copy.deepcopy
+
+    def counting(value: object, memo: dict[int, object] | None = None) -> object:
+        nonlocal calls
+        calls += 1
+        return real_deepcopy(value, memo)
+
+    monkeypatch.setattr(copy, "deepcopy", counting)
+    config = read_localsettings(local)
+    permissions = config.values["wgGroupPermissions"]
+    assert isinstance(permissions, dict) and len(permissions) == 40
+    assert permissions["group0"] == {f"right{i}": i % 2 == 0 for i in range(0, 3000, 40)}
+    assert calls < 3 * len(lines), calls  # it was millions
+
+
+def test_reading_never_changes_the_parsed_file(tmp_path: Path) -> None:
+    """The reader changes the arrays it holds in place, so it must hold copies: the parsed
+    file is shared (reading and then patching parse the same bytes once)."""
+    from wizard.mediawiki.localsettings.interpret import Reader
+    from wizard.mediawiki.php import parse
+
+    local = tmp_path / "LocalSettings.php"
+    local.write_text("<?php\n$wgSMTP = [ 'host' => 'a', 'socket_options' => [] ];\n"
+                     "$wgSMTP['port'] = 25;\n$wgSMTP['socket_options']['ssl']['verify_peer']"
+                     " = false;\n$wgSMTP['socket_options']['ssl']['cafile'] = '/ca.pem';\n")
+    parsed = parse(local.read_bytes())
+    first, second = Reader(local), Reader(local)
+    first.run(local, parsed, 0)
+    second.run(local, parsed, 0)
+    assert parsed.statements[0].value == {"host": "a", "socket_options": {}}
+    assert first.values == second.values == {"wgSMTP": {
+        "host": "a", "socket_options": {"ssl": {"verify_peer": False, "cafile": "/ca.pem"}},
+        "port": 25}}
+
+
+def test_include_path_with_ip_set_to_an_expression_uses_the_wiki_folder(
+        tmp_path: Path) -> None:
+    (tmp_path / "mail.php").write_text("<?php\n$wgPasswordSender = 'wiki@example.org';\n")
+    local = tmp_path / "LocalSettings.php"
+    local.write_text('<?php\n$IP = __DIR__;\nrequire "$IP/mail.php";\n')
+    assert read_localsettings(local).values["wgPasswordSender"] == "wiki@example.org"
+
+
+def test_a_file_changed_after_the_backup_names_the_backup(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another editor saves the file between our backup and our write: nothing is written,
+    and the message says where the file as we read it is kept."""
+    from wizard.mediawiki.localsettings import patch as patch_module
+
+    path = copy_wiki(tmp_path, "modern")
+    original = path.read_bytes()
+    real_backup = patch_module.make_backup
+
+    def backup_then_someone_edits(target: Path, now: datetime | None = None) -> Path:
+        made = real_backup(target, now)
+        target.write_bytes(original + b"$wgSitename = 'edited meanwhile';\n")
+        return made
+
+    monkeypatch.setattr(patch_module, "make_backup", backup_then_someone_edits)
+    with pytest.raises(FileChangedError) as refused:
+        patch_localsettings(path, BLOCK, expected=original, now=NOW)
+    [backup] = backups_of(path)
+    assert str(backup) in refused.value.message and backup.read_bytes() == original
+    assert path.read_bytes().endswith(b"'edited meanwhile';\n")

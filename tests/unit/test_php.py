@@ -473,3 +473,47 @@ def test_fixture_literals_match_php() -> None:
 def _has_unparsed(value: Value) -> bool:
     return isinstance(value, Unparsed) or (
         isinstance(value, dict) and any(_has_unparsed(v) for v in value.values()))
+
+
+def _tokens_without_fast_path(source: bytes | str, monkeypatch: pytest.MonkeyPatch) -> object:
+    """The tokens (or the syntax error's line) with every token read by `next_token`."""
+    from wizard.mediawiki.php import lexer
+
+    with monkeypatch.context() as patch:
+        patch.setattr(lexer, "_FAST", re.compile(r"(?!)"))  # matches nothing
+        try:
+            return tokenize(source)
+        except PhpSyntaxError as exc:
+            return exc.line
+
+
+def _tokens_or_error_line(source: bytes | str) -> object:
+    try:
+        return tokenize(source)
+    except PhpSyntaxError as exc:
+        return exc.line
+
+
+# The characters that decide a token's kind and end, plus letters, digits and bytes
+# past ASCII: what the fast path must read exactly as `next_token` does.
+_LEXER_ALPHABET = [
+    *"<?php \t\r\n'\"`$#/*[](){};,.=-+<>?!&|^%~@:\\_aZ09\x80\xff",
+    "<?php ", "?>", "<<<EOT\n", "\nEOT;\n", "(int)", "0x1F", "1_000", ".5", "//", "/*", "*/",
+    "${", "{$", "#[", "=>", "...", "??=", "**=", "<=>", "\\'", '\\"']
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_LEXER_ALPHABET), max_size=40).map("".join))
+def test_fast_path_reads_every_source_as_next_token_does(body: str) -> None:
+    """The lexer reads common tokens with one regex; for any source it must give the same
+    tokens (or the same syntax error) as reading every token with `next_token`."""
+    source = "<?php " + body
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        assert _tokens_or_error_line(source) == _tokens_without_fast_path(source, monkeypatch)
+
+
+@pytest.mark.parametrize("path", FIXTURE_FILES, ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_fast_path_reads_the_fixture_wikis_as_next_token_does(
+        path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = path.read_bytes()
+    assert _tokens_or_error_line(source) == _tokens_without_fast_path(source, monkeypatch)

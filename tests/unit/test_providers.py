@@ -6,11 +6,15 @@ import re
 
 import pytest
 
+from wizard.model.diagnosis import diagnose
 from wizard.model.settings import Security, check_hostname, check_port
-from wizard.smtp.providers import Provider, load_providers, match_domain, match_mx
+from wizard.smtp.ispdb import load_ispdb
+from wizard.smtp.providers import UNVERIFIABLE, Provider, load_providers, match_domain, match_mx
 
 REQUIRED = {"google", "microsoft365", "outlook", "amazon-ses", "sendgrid", "mailgun",
-            "postmark", "brevo", "zoho", "fastmail", "icloud", "yahoo"}
+            "postmark", "brevo", "zoho", "fastmail", "icloud", "yahoo", "aol", "qq", "exmail",
+            "netease-163", "netease-126", "netease-yeah", "netease-qiye", "aliyun-qiye",
+            "aliyun-directmail", "sina", "139"}
 
 
 def by_id(provider_id: str) -> Provider:
@@ -98,8 +102,12 @@ def test_match_domain(domain: str, expected: str | None) -> None:
     (["in1-smtp.messagingengine.com"], "fastmail", "smtp.fastmail.com"),
     (["mx01.mail.icloud.com"], "icloud", "smtp.mail.me.com"),
     (["mta7.am0.yahoodns.net"], "yahoo", "smtp.mail.yahoo.com"),
-    # AOL shares yahoodns.net but is not Yahoo's submission host.
-    (["mx-aol.mail.gm0.yahoodns.net"], None, None),
+    # AOL shares yahoodns.net but is not Yahoo's submission host: it has its own preset.
+    (["mx-aol.mail.gm0.yahoodns.net"], "aol", "smtp.aol.com"),
+    # Chinese providers hosting custom domains.
+    (["mxbiz1.qq.com"], "exmail", "smtp.exmail.qq.com"),
+    (["mxw.mxhichina.com"], "aliyun-qiye", "smtp.qiye.aliyun.com"),
+    (["qiye163mx01.mxmail.netease.com"], "netease-qiye", "smtp.qiye.163.com"),
     # The best-preference MX decides; an unknown first host falls through to the next.
     (["mail.example.org", "aspmx.l.google.com"], "google", "smtp.gmail.com"),
     (["mail.example.org"], None, None),
@@ -117,3 +125,92 @@ def test_region_match_keeps_the_rest_of_the_preset() -> None:
     assert provider.region == "US West (Oregon)"
     assert (provider.port, provider.security, provider.notes) == (
         by_id("amazon-ses").port, by_id("amazon-ses").security, by_id("amazon-ses").notes)
+
+
+CHINESE = {
+    # id: (domains, host, port, security)
+    "qq": (["qq.com"], "smtp.qq.com", 465, Security.TLS),
+    "exmail": ([], "smtp.exmail.qq.com", 465, Security.TLS),
+    "netease-163": (["163.com"], "smtp.163.com", 465, Security.TLS),
+    "netease-126": (["126.com"], "smtp.126.com", 465, Security.TLS),
+    "netease-yeah": (["yeah.net"], "smtp.yeah.net", 465, Security.TLS),
+    "netease-qiye": ([], "smtp.qiye.163.com", 465, Security.TLS),
+    "aliyun-qiye": ([], "smtp.qiye.aliyun.com", 465, Security.TLS),
+    "aliyun-directmail": ([], "smtpdm.aliyun.com", 465, Security.TLS),
+    "sina": (["sina.com", "sina.cn"], "smtp.sina.com", 465, Security.TLS),
+    "139": (["139.com"], "smtp.139.com", 465, Security.TLS),
+}
+
+
+@pytest.mark.parametrize("provider_id", sorted(CHINESE))
+def test_chinese_providers(provider_id: str) -> None:
+    domains, host, port, security = CHINESE[provider_id]
+    provider = by_id(provider_id)
+    assert (provider.host, provider.port, provider.security) == (host, port, security)
+    for domain in domains:
+        assert match_domain(domain) == provider
+    notes = " ".join(provider.shown_notes())
+    # The policy that trips people up: a separate code or password, not the account's.
+    assert any(word in notes for word in ("授权码", "客户端专用密码", "SMTP password"))
+
+
+def test_aliyun_directmail_regions_and_ports_from_its_documentation() -> None:
+    directmail = by_id("aliyun-directmail")
+    assert {r.host for r in directmail.regions} == {
+        "smtpdm.aliyun.com", "smtpdm-ap-southeast-1.aliyuncs.com",
+        "smtpdm-us-east-1.aliyuncs.com", "smtpdm-eu-central-1.aliyuncs.com"}
+    assert set(directmail.alternatives) == {(80, Security.STARTTLS), (25, Security.STARTTLS)}
+    assert any("alibabacloud.com/help" in source for source in directmail.sources)
+    assert not directmail.unverified
+
+
+@pytest.mark.parametrize("provider", load_providers(), ids=lambda p: p.id)
+def test_every_fact_has_a_source_or_is_marked_unverified(provider: Provider) -> None:
+    assert set(provider.unverified) <= UNVERIFIABLE
+    if not provider.sources:
+        # Without any source the core facts themselves are unconfirmed.
+        assert {"host", "port"} <= set(provider.unverified)
+    if provider.unverified:
+        assert any(note.startswith("Unverified (") and ", ".join(provider.unverified) in note
+                   for note in provider.shown_notes())
+
+
+def test_presets_agree_with_the_ispdb_or_say_why_not() -> None:
+    """For every ISPDB domain a preset also claims: the ISPDB's host is one of the preset's
+    hosts and one of its (port, security) pairs is the preset's, unless the preset states
+    why it differs."""
+    checked = 0
+    for config in load_ispdb().providers:
+        for domain in config.domains:
+            preset = match_domain(domain)
+            if preset is None or preset.ispdb_differs:
+                continue
+            checked += 1
+            hosts = {preset.host, *(r.host for r in preset.regions)}
+            pairs = {(preset.port, preset.security), *preset.alternatives}
+            assert config.servers[0].host_for(domain) in hosts, (preset.id, domain)
+            assert {(s.port, s.security) for s in config.servers} & pairs, (preset.id, domain)
+    assert checked >= 40
+
+
+def test_microsoft_365_states_the_december_2026_change() -> None:
+    notes = " ".join(by_id("microsoft365").shown_notes())
+    for words in ("through December 2026", "end of December 2026", "existing tenants",
+                  "second half of 2027",
+                  "550 5.7.30 Basic authentication is not supported for Client Submission.",
+                  "High Volume Email", "Azure Communication Services Email", "OAuth"):
+        assert words in notes
+    diagnosis = diagnose("auth-basic-disabled",
+                         reply="550 5.7.30 Basic authentication is not supported for "
+                               "Client Submission.")
+    assert "December 2026" in diagnosis.cause and "5.7.30" in diagnosis.cause
+    for alternative in ("OAuth", "High Volume Email", "Azure Communication Services Email"):
+        assert alternative in diagnosis.fix
+
+
+@pytest.mark.parametrize(("provider_id", "words"), [
+    ("google", "app password"), ("google", "Google Workspace"), ("yahoo", "app password"),
+    ("aol", "app password"), ("icloud", "app-specific password"),
+])
+def test_reviewed_notes_name_todays_policy(provider_id: str, words: str) -> None:
+    assert words in " ".join(by_id(provider_id).shown_notes())

@@ -7,19 +7,22 @@ no byte can hide); Python output is executed or parsed with `ast`.
 from __future__ import annotations
 
 import ast
+import importlib.util
 import json
 import os
+import re
 import subprocess
 import tempfile
+import types
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.support.common import require_program
-from wizard.model.settings import Security, Settings
+from wizard.model.settings import Security, Settings, SettingsError
 from wizard.render import (
     PasswordMode,
     Rendered,
@@ -209,9 +212,10 @@ def test_mediawiki_structure_as_php_sees_it(php: str, tmp_path: Path) -> None:
     plain_v, full_v, ipv6_v, starttls_v, implicit_v, no_auth_v, env_v = results
 
     assert plain_v["wgEnableEmail"] is True
+    # 'starttls' whatever the pear/mail version: older ones ignore keys they do not know.
     assert plain_v["wgSMTP"] == {"host": "smtp.example.org", "port": 587, "auth": True,
                                  "username": "wiki@example.org", "password": "s3cret",
-                                 "timeout": 10}
+                                 "starttls": True, "timeout": 10}
     # IDHost/localhost only when set; reply-to and the emergency contact only when asked.
     assert set(plain_v) == {"wgEnableEmail", "wgPasswordSender", "wgSMTP"}
 
@@ -231,7 +235,6 @@ def test_mediawiki_structure_as_php_sees_it(php: str, tmp_path: Path) -> None:
     assert starttls_v["wgSMTP"]["starttls"] is True
     # Only for STARTTLS: on ssl:// a newer PEAR would try STARTTLS inside TLS.
     assert "starttls" not in implicit_v["wgSMTP"]
-    assert "starttls" not in plain_v["wgSMTP"]
     assert no_auth_v["wgSMTP"]["auth"] is False
     assert "password" not in no_auth_v["wgSMTP"]
     # getenv() of an unset variable is false: PHP really called getenv('MW_SMTP').
@@ -482,3 +485,80 @@ def test_comments_stay_comments(text: str) -> None:
     for line in python_comment(text):
         assert line.startswith("#")
         assert line.splitlines() == [line]
+
+
+# --- User text never becomes code: zone IDs, comments, the target's encodings ---------
+
+# PEP 263's own pattern: a comment in a file's first two lines that names its codec.
+CODING_LINE = re.compile(r"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+EXPLOIT = "::1%x coding:utf-7 '+AAo-__import__('os').system('id')+AAo-#"
+
+
+def import_module(snippet: str, directory: Path) -> types.ModuleType:
+    """Import the snippet as Python imports a file: from bytes, coding line and all."""
+    path = directory / "email_settings.py"
+    path.write_bytes(snippet.encode("utf-8"))
+    spec = importlib.util.spec_from_file_location("email_settings", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_zone_id_cannot_carry_code() -> None:
+    with pytest.raises(SettingsError) as caught:
+        base(host=EXPLOIT)
+    assert "zone" in caught.value.message
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.from_regex(r"[A-Za-z0-9_.-]{1,15}", fullmatch=True),
+                 st.text(min_size=1, max_size=20)))
+def test_any_accepted_host_imports_as_written(zone: str) -> None:
+    try:
+        settings_ = base(host=f"fe80::1%{zone}")
+    except SettingsError:
+        return
+    rendered = render(settings_, Target.DJANGO, inline())
+    for line in rendered.snippet.splitlines()[:2]:
+        assert not CODING_LINE.match(line), line
+    with tempfile.TemporaryDirectory() as folder:
+        module = import_module(rendered.snippet, Path(folder))
+    assert module.EMAIL_HOST == settings_.ascii_host == f"fe80::1%{zone}"
+
+
+@given(st.text())
+def test_python_comments_never_declare_an_encoding(text: str) -> None:
+    for value in (text, EXPLOIT + text, "vim: set fileencoding=latin-1 :" + text):
+        for line in python_comment(value)[:2]:
+            assert not CODING_LINE.match(line), line
+
+
+def test_comments_show_invisible_characters_escaped() -> None:
+    [line] = python_comment("smtp.example.org\u202e gro.elpmaxe \u200b")
+    assert line == "# smtp.example.org\\u202e gro.elpmaxe \\u200b"
+    assert php_comment("a\u2066b") == ["// a\\u2066b"]
+    assert python_comment("smtp.bücher.example", python2=True) == [
+        "# smtp.b\\xfccher.example"]
+
+
+@pytest.mark.parametrize("target", [Target.DJANGO, Target.SMTPLIB, Target.MOINMOIN])
+def test_unknown_password_gets_the_ascii_rule_and_a_known_one_is_checked(
+        target: Target) -> None:
+    env = render(base(), target, RenderOptions(PasswordMode.ENV))
+    assert "smtp-wizard check --client smtplib" in env.snippet
+    assert "smtp-wizard check" not in render(base(), target, inline()).snippet
+    with pytest.raises(RenderError, match="ASCII"):
+        render(base(), target, RenderOptions(PasswordMode.ENV, password="pässwort"))
+
+
+def test_international_sender_per_python_target() -> None:
+    settings_ = base(sender="jörg@bücher.example")
+    module = render(settings_, Target.SMTPLIB, inline()).snippet
+    assert "SENDER = 'jörg@xn--bcher-kva.example'" in module and "SMTPUTF8" in module
+    for target in (Target.DJANGO, Target.MOINMOIN):
+        with pytest.raises(RenderError, match="SMTPUTF8"):
+            render(settings_, target, inline())
+    # A domain alone is no problem: it is written in its xn-- form.
+    django = render(base(sender="wiki@bücher.example"), Target.DJANGO, inline()).snippet
+    assert "DEFAULT_FROM_EMAIL = 'wiki@xn--bcher-kva.example'" in django

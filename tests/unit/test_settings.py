@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wizard.model.settings import Security, Settings, SettingsError, parse_host
+from wizard.model.settings import Security, Settings, SettingsError, check_email, parse_host
 
 
 @pytest.mark.parametrize("text, host, security", [
@@ -84,3 +84,85 @@ def test_hints_flag_the_classic_mismatches() -> None:
     assert Settings(host="h.example", port=587, security=Security.TLS, username="u").hints()
     assert Settings(host="h.example", port=465, security=Security.STARTTLS, username="u").hints()
     assert not Settings(host="h.example", port=465, security=Security.TLS, username="u").hints()
+
+
+@pytest.mark.parametrize("text, ascii_form", [
+    # IDNA 2008 / UTS #46: ß stays (IDNA 2003 made it smtp.fass.de, another domain).
+    ("smtp.faß.de", "smtp.xn--fa-hia.de"),
+    ("SMTP.Bücher.Example", "smtp.xn--bcher-kva.example"),
+    ("ｓｍｔｐ.example.org", "smtp.example.org"),
+    ("fe80::1%eth0", "fe80::1%eth0"),
+])
+def test_idna_2008_forms(text: str, ascii_form: str) -> None:
+    settings = Settings(host=text, username="u")
+    assert settings.ascii_host == ascii_form
+    assert settings.shown_host == (settings.host if settings.host == ascii_form
+                                   else f"{settings.host} ({ascii_form})")
+
+
+@pytest.mark.parametrize("text", [
+    "a\u200db.example",  # a joiner where IDNA 2008 does not allow one: not dropped silently
+    "::1%x coding:utf-7 '+AAo-__import__('os').system('id')+AAo-#",
+    "fe80::1%eth0'",
+    "fe80::1%",
+    "fe80::1%a-very-long-interface",
+    "192.0.2.1%eth0",
+])
+def test_names_idna_or_zone_ids_cannot_carry(text: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        parse_host(text)
+    assert caught.value.field == "host"
+
+
+@pytest.mark.parametrize("address, normalised", [
+    ("wiki@example.org", "wiki@example.org"),
+    ("Wiki@Example.ORG", "Wiki@example.org"),
+    ("jörg@bücher.example", "jörg@xn--bcher-kva.example"),
+    ("o'brien+tag@example.org", "o'brien+tag@example.org"),
+    ("wiki@[192.0.2.1]", "wiki@[192.0.2.1]"),
+    ("apache@192.0.2.1", "apache@192.0.2.1"),
+    ("wiki@[ipv6:2001:DB8::1]", "wiki@[IPv6:2001:db8::1]"),
+])
+def test_addresses_in_their_smtp_form(address: str, normalised: str) -> None:
+    assert Settings(host="h.example", username="u", sender=address).sender == normalised
+
+
+@pytest.mark.parametrize("address, words", [
+    ("a@b@example.org", "more than one @"),
+    ("wiki.example.org", "has no @"),
+    ("@example.org", "nothing before the @"),
+    ("wiki@", "nothing after the @"),
+    ("a b@example.org", "contains “ ”"),
+    ('"a b"@example.org', "contains “\"”"),
+    ("a..b@example.org", "two dots"),
+    (".a@example.org", "dot at the start"),
+    ("a\u202e@example.org", "\\u202e"),
+    ("x" * 65 + "@example.org", "64 bytes"),
+    ("wiki@2001:db8::1", "in brackets"),
+    ("wiki@[2001:db8::1]", "[IPv6:2001:db8::1]"),
+    ("wiki@exa mple.org", "not a valid host name"),
+])
+def test_bad_addresses_name_the_problem(address: str, words: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings(host="h.example", username="u", sender=address)
+    assert caught.value.field == "sender"
+    assert words in caught.value.message
+    assert "\u202e" not in caught.value.message
+
+
+def test_wire_names_are_ascii() -> None:
+    settings = Settings(host="h.example", username="u", helo_name="Wiki.Bücher.example",
+                        id_host="bücher.example")
+    assert settings.helo_name == "wiki.xn--bcher-kva.example"
+    assert settings.id_host == "xn--bcher-kva.example"
+
+
+@given(st.text())
+def test_any_text_is_an_address_or_a_clear_error(text: str) -> None:
+    try:
+        address = check_email(text)
+    except SettingsError as exc:
+        assert exc.field == "sender" and exc.message.endswith(".")
+    else:
+        local, _at, domain = address.rpartition("@")
+        assert local and domain.isascii() and address.count("@") == 1

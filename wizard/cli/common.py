@@ -69,17 +69,31 @@ def settings_arguments(parser: argparse.ArgumentParser) -> None:
 def read_password(args: argparse.Namespace, *, prompt: str | None = None) -> str | None:
     """From --password-stdin, --password-env, or a no-echo prompt on a terminal."""
     if args.password_stdin:
-        value = sys.stdin.readline().rstrip("\r\n")
+        # Bytes, decoded here: the locale's decoder would stop with a traceback at a
+        # byte that is not UTF-8, or (C locale) smuggle it in as a surrogate.
+        line = sys.stdin.buffer.readline() if sys.stdin is not None else b""  # closed: <&-
+        value = _utf8(line, _("standard input")).rstrip("\r\n")
     elif args.password_env:
         if args.password_env not in os.environ:
             raise UsageError(_("The environment variable {var} is not set.").format(
                 var=args.password_env))
-        value = os.environ[args.password_env]
+        raw = os.environb[os.fsencode(args.password_env)]
+        value = _utf8(raw, _("the environment variable {var}").format(var=args.password_env))
     elif prompt is not None and sys.stdin.isatty():
         value = getpass.getpass(prompt)
     else:
         return None
     return check_password(value)
+
+
+def _utf8(raw: bytes, where: str) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # The position, never the bytes: they are part of the password.
+        raise UsageError(_("The password from {where} is not UTF-8 text (byte {n} is "
+                           "not): save it as UTF-8 and try again.").format(
+                               where=where, n=exc.start + 1)) from None
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:

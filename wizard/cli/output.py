@@ -1,17 +1,22 @@
 """Plain-text rendering of reports for the terminal: one line per step, the fix under it.
 
 Marks are characters (✓ ! ✗ -), so the meaning survives a terminal without colour.
+Every text goes through `visible` on its way out: a report quotes servers, certificates
+and files the tool does not control, and an escape sequence among them would act on
+the terminal (retitle it, clear it, write its clipboard) instead of being read.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from typing import TYPE_CHECKING, Protocol
 
 from wizard.model.i18n import N_, _
 from wizard.model.report import Report, Status, Step
 from wizard.model.settings import Security
+from wizard.model.shown import visible
 
 if TYPE_CHECKING:
     # Only for the annotation: the discovery engine loads when a discovery runs.
@@ -24,8 +29,13 @@ _ID_WIDTH = 10
 _MAX_ID_WIDTH = 17
 
 
+def _lines(text: str) -> list[str]:
+    """A multi-line text (a server's banner) as visible lines."""
+    return [visible(line) for line in text.split("\n")]
+
+
 def _wrap(indent: str, label: str, text: str) -> list[str]:
-    return textwrap.wrap(text, _WIDTH, initial_indent=indent + label,
+    return textwrap.wrap(visible(text), _WIDTH, initial_indent=indent + label,
                          subsequent_indent=indent + " " * len(label)) or [indent + label]
 
 
@@ -39,22 +49,22 @@ _AREA_TITLES = {
 
 def _step_lines(step: Step, width: int, verbose: bool, label: str) -> list[str]:
     indent = " " * (4 + width + 1)
-    lines = [f"  {step.status.mark} {label:<{width}} {step.summary}"]
+    lines = [f"  {step.status.mark} {visible(label):<{width}} {visible(step.summary)}"]
     if step.diagnosis is not None:
         lines += _wrap(indent, _("cause: "), step.diagnosis.cause)
         lines += _wrap(indent, _("fix:   "), step.diagnosis.fix)
-        lines.append(f"{indent}[{step.diagnosis.code}]")
+        lines.append(f"{indent}[{visible(step.diagnosis.code)}]")
     if verbose or step.status is Status.FAIL:
-        lines += [indent + detail for detail in step.details if detail]
+        lines += [indent + line for detail in step.details if detail for line in _lines(detail)]
     if verbose:
-        lines += ["      " + str(line) for line in step.transcript]
+        lines += ["      " + visible(str(line)) for line in step.transcript]
     return lines
 
 
 def report_text(report: Report, *, verbose: bool = False, title: str = "") -> str:
     """One line per step, the cause and fix under a problem; steps named "area.check"
     (the doctor's) are grouped under a heading per area."""
-    lines = [title] if title else []
+    lines = _lines(title) if title else []
     grouped = any("." in step.id for step in report.steps)
     labels = [step.id.partition(".")[2] if grouped else step.id for step in report.steps]
     width = min(max([_ID_WIDTH, *map(len, labels)]), _MAX_ID_WIDTH)
@@ -62,7 +72,7 @@ def report_text(report: Report, *, verbose: bool = False, title: str = "") -> st
     for step, label in zip(report.steps, labels, strict=True):
         if grouped and step.id.partition(".")[0] != area:
             area = step.id.partition(".")[0]
-            lines.append(_(_AREA_TITLES.get(area, area)) + ":")
+            lines.append(visible(_(_AREA_TITLES.get(area, area))) + ":")
         lines += _step_lines(step, width, verbose, label)
     counts = {status: sum(step.status is status for step in report.steps) for status in Status}
     verdict = {Status.OK: _("OK"), Status.WARN: _("OK, with warnings"),
@@ -96,7 +106,9 @@ def discovery_text(discovery: Discovery, *, verbose: bool = False) -> str:
         lines.append(_("Next: smtp-wizard check {host} --port {port} --user {user} "
                        "--sender {user}").format(host=prefix + chosen.host, port=chosen.port,
                                                  user=user))
-    return "\n".join(lines)
+    # The first entry is the report, already visible; the rest quote the servers too
+    # (the AUTH mechanisms of their EHLO answers).
+    return "\n".join([lines[0], *map(visible, lines[1:])])
 
 
 class JsonReady(Protocol):
@@ -105,5 +117,13 @@ class JsonReady(Protocol):
     def to_dict(self) -> dict[str, object]: ...
 
 
+# What json.dumps leaves as it is but must not be printed so: a lone surrogate (a byte
+# that was not UTF-8), which no encoder writes, and the C1 controls and bidirectional
+# overrides, which a terminal acts on. JSON's \\u escape keeps the string the same for
+# any reader.
+_UNPRINTABLE = re.compile("[\x80-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
 def report_json(result: JsonReady) -> str:
-    return json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str)
+    text = json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str)
+    return _UNPRINTABLE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)

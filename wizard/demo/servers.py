@@ -131,7 +131,22 @@ class ServerOptions:
     reject_data: str | None = None
     """A reply to DATA, e.g. a content filter's 554, instead of accepting."""
     exclude_mechanisms: tuple[str, ...] = ()
+    offer_mechanisms: tuple[str, ...] = ()
+    """Mechanisms offered on top of LOGIN and PLAIN (SCRAM-SHA-256, DIGEST-MD5); every
+    login with them is refused, since the server cannot verify them."""
     auth_required: bool = False
+    sender_owners: dict[str, str] | None = None
+    """Postfix's sender policy (smtpd_sender_login_maps with reject_sender_login_mismatch):
+    sender address -> the login that owns it. When set, a logged-in client may use only the
+    addresses its login owns, and a listed address needs its owner's login. Judged at RCPT
+    TO, as Postfix does with its default smtpd_delay_reject = yes."""
+    sender_refusal: str = "553 5.7.1 <{sender}>: Sender address rejected: not owned by user {login}"
+    """The reply to RCPT TO for a sender the policy refuses ({sender}, {login})."""
+    smtputf8: bool = False
+    """Offer SMTPUTF8 (RFC 6531): addresses with a non-ASCII local part."""
+    hostname: str = "mx.test.example"
+    ident: str = "Test ESMTP"
+    """The greeting reads "220 <hostname> <ident>"."""
 
 
 class Recorder:
@@ -143,13 +158,26 @@ class Recorder:
         # Not "auth_*": aiosmtpd would offer any handler attribute named so as a mechanism.
         self.logins: list[tuple[str, str, bool]] = []
         self.helo_names: list[str] = []
+        self.mail_commands: list[str] = []
+        """The argument of every MAIL command as it came (aiosmtpd's own parser decodes
+        RFC 2047 words in an address, which a real server never does)."""
+        for mechanism in options.offer_mechanisms:
+            # aiosmtpd offers each handler attribute auth_<NAME>, "__" read as "-".
+            setattr(self, "auth_" + mechanism.replace("-", "__"), self._refuse(mechanism))
+
+    def _refuse(self, mechanism: str) -> Any:
+        async def refuse(server: SMTP, args: list[str]) -> AuthResult:
+            self.logins.append((mechanism, "", False))
+            return AuthResult(success=False, handled=False)
+        return refuse
 
     def authenticate(self, server: SMTP, session: Session, envelope: Envelope,
                      mechanism: str, auth_data: Any) -> AuthResult:
         if not isinstance(auth_data, LoginPassword):
             return AuthResult(success=False, handled=False)
-        user = auth_data.login.decode()
-        ok = self.options.users.get(user) == auth_data.password.decode()
+        # Clients send UTF-8 (PEAR, aiosmtplib) or ASCII (smtplib); anything else fails.
+        user = auth_data.login.decode("utf-8", "replace")
+        ok = self.options.users.get(user) == auth_data.password.decode("utf-8", "replace")
         self.logins.append((mechanism, user, ok))
         if ok:
             return AuthResult(success=True, auth_data=user)
@@ -174,10 +202,27 @@ class Recorder:
 
     async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,
                           address: str, rcpt_options: list[str]) -> str:
+        refusal = self._sender_refusal(session, envelope)
+        if refusal is not None:
+            return refusal
         if address in self.options.reject_rcpts:
             return f"554 5.7.1 <{address}>: Relay access denied"
         envelope.rcpt_tos.append(address)
         return "250 OK"
+
+    def _sender_refusal(self, session: Session, envelope: Envelope) -> str | None:
+        owners = self.options.sender_owners
+        if owners is None:
+            return None
+        sender = envelope.mail_from or ""
+        login = session.auth_data if session.authenticated else None
+        owner = owners.get(sender)
+        if login is None:
+            return None if owner is None else \
+                f"553 5.7.1 <{sender}>: Sender address rejected: not logged in"
+        if owner == login:
+            return None
+        return self.options.sender_refusal.format(sender=sender, login=login)
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         if self.options.reject_data:
@@ -191,6 +236,18 @@ class Recorder:
                                         transport.get_extra_info("sslcontext") is not None),
         ))
         return "250 2.0.0 Ok: queued"
+
+
+class _Server(SMTP):
+    """aiosmtpd, recording each MAIL command's argument before parsing it."""
+
+    def __init__(self, recorder: Recorder, **kwargs: Any) -> None:
+        super().__init__(recorder, **kwargs)
+        self.recorder = recorder
+
+    async def smtp_MAIL(self, arg: str) -> None:
+        self.recorder.mail_commands.append(arg)
+        await super().smtp_MAIL(arg)
 
 
 class SmtpServer:
@@ -209,10 +266,11 @@ class SmtpServer:
     def _protocol(self) -> SMTP:
         mode, opts = self.options.mode, self.options
         starttls = mode.startswith("starttls")
-        return SMTP(
+        return _Server(
             self.recorder,
-            hostname="mx.test.example",
-            ident="Test ESMTP",
+            hostname=opts.hostname,
+            ident=opts.ident,
+            enable_SMTPUTF8=opts.smtputf8,
             tls_context=self.certs.server_context(opts.cert) if starttls else None,
             require_starttls=mode == "starttls-required",
             # AUTH is offered after STARTTLS, at once on implicit TLS, never on "plain".

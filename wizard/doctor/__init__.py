@@ -2,9 +2,10 @@
 
 `run_doctor(DoctorOptions(...))` returns a `DoctorResult`: the report, and the settings
 and contacts found. One module per area builds its steps: `wiki` and `contacts`
-(LocalSettings.php), `php` (PHP, PEAR, Auth_SASL, pear/mail), `system` (SELinux, Amazon
-EC2, the web server's account) and `live` (the live check, in PEAR's semantics); `run`
-puts them together.
+(LocalSettings.php), `access` (the files, opened as every account that sends), `php`
+(PHP, PEAR, Auth_SASL, pear/mail), `system` (SELinux, Amazon EC2) and `live` (the live
+check, in PEAR's semantics); `via` and `verdict` run the same conversation through the
+wiki's own PHP, whose outcome decides; `run` puts them together.
 """
 
 from __future__ import annotations

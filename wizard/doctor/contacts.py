@@ -20,7 +20,7 @@ from wizard.model.i18n import _
 from wizard.model.report import Report, Status, Step
 from wizard.model.settings import SettingsError, check_email
 
-__all__ = ["Contact", "contact_steps", "read_contacts"]
+__all__ = ["Contact", "SenderVerdict", "contact_steps", "read_contacts", "sender_verdict"]
 
 
 @dataclass(frozen=True)
@@ -43,12 +43,19 @@ def read_contacts(config: WikiConfig) -> tuple[Contact, Contact]:
 
 
 def _server_name(config: WikiConfig) -> str | None:
-    """$wgServerName, or the host of $wgServer, as MediaWiki derives it."""
+    """The server name MediaWiki builds its default addresses with.
+
+    Since 1.35 Setup.php overwrites `$wgServerName` with the host of
+    `$wgCanonicalServer`, which defaults to `$wgServer`; an older MediaWiki keeps a
+    `$wgServerName` the file sets.
+    """
+    for value in (config.value("wgCanonicalServer"), config.server):
+        if isinstance(value, str) and value:
+            host = urlsplit(value if "//" in value else "//" + value).hostname
+            if host:
+                return host
     if isinstance(config.server_name, str) and config.server_name:
         return config.server_name
-    if isinstance(config.server, str) and config.server:
-        server = config.server if "//" in config.server else "//" + config.server
-        return urlsplit(server).hostname
     return None
 
 
@@ -84,30 +91,56 @@ def _valid(address: str | None) -> str | None:
         return None
 
 
+@dataclass(frozen=True)
+class SenderVerdict:
+    """What the server said about the sender, live: from the doctor's own check and from
+    MediaWiki's PHP (which wins)."""
+
+    rejected: bool = False
+    accepted: bool = False
+    mediawiki_sender: str = ""
+    """The address MediaWiki's own PHP sends with, when it was asked."""
+
+
+def sender_verdict(live: Report | None, via_rejected: bool | None,
+                   mediawiki_sender: str = "") -> SenderVerdict:
+    """`via_rejected`: MediaWiki's PHP was refused the sender (True), was accepted
+    (False) or did not get that far (None)."""
+    live_step = live.step("sender") if live is not None else None
+    live_rejected = any(step.diagnosis is not None and step.diagnosis.code ==
+                        "sender-rejected" for step in (live.steps if live else ()))
+    if via_rejected is not None:
+        return SenderVerdict(via_rejected, not via_rejected, mediawiki_sender)
+    return SenderVerdict(live_rejected, not live_rejected and live_step is not None
+                         and live_step.status is Status.OK, mediawiki_sender)
+
+
 def contact_steps(config: WikiConfig, sender: Contact, contact: Contact,
-                  live: Report | None) -> list[Step]:
-    """wiki.reply_to, wiki.sender and wiki.emergency_contact; `live` is the live check's
-    report, whose MAIL FROM says whether the server takes the sender."""
+                  verdict: SenderVerdict) -> list[Step]:
+    """wiki.reply_to, wiki.sender and wiki.emergency_contact; `verdict` says whether the
+    server takes the sender."""
     reply_to = _reply_to_step(config)
-    return [reply_to, _sender_step(config, sender, live, reply_to.status is Status.OK),
+    return [reply_to, _sender_step(config, sender, verdict, reply_to.status is Status.OK),
             _emergency_step(contact)]
 
 
-def _sender_step(config: WikiConfig, sender: Contact, live: Report | None,
+def _sender_step(config: WikiConfig, sender: Contact, verdict: SenderVerdict,
                  reply_to_on: bool) -> Step:
     smtp = config.smtp
     user = (smtp.username or "") if smtp is not None and smtp.auth else ""
     domain = sender.address.rpartition("@")[2].lower() if sender.address else ""
     user_domain = user.rpartition("@")[2].lower() if "@" in user else ""
     mismatch = bool(domain and user_domain and domain != user_domain)
-    live_step = live.step("sender") if live is not None else None
-    rejected = (live_step is not None and live_step.diagnosis is not None
-                and live_step.diagnosis.code == "sender-rejected")
-    accepted = live_step is not None and live_step.status is Status.OK
-    details: tuple[str, ...] = ()
+    rejected, accepted = verdict.rejected, verdict.accepted
+    notes: list[str] = []
+    if verdict.mediawiki_sender and verdict.mediawiki_sender != sender.address:
+        notes.append(_("MediaWiki itself sends as {address} (the doctor expected {expected})."
+                       ).format(address=verdict.mediawiki_sender,
+                                expected=sender.address or "-"))
     if rejected and not reply_to_on:
-        details = (_("Also set $wgUserEmailUseReplyTo = true, so mail between users is "
-                     "sent from $wgPasswordSender too."),)
+        notes.append(_("Also set $wgUserEmailUseReplyTo = true, so mail between users is "
+                       "sent from $wgPasswordSender too."))
+    details = tuple(notes)
 
     def finding(status: Status, problem: str) -> Step:
         return Step("wiki.sender", status, _("$wgPasswordSender is {problem}.").format(
@@ -128,22 +161,24 @@ def _sender_step(config: WikiConfig, sender: Contact, live: Report | None,
     if mismatch:
         return Step("wiki.sender", Status.OK, _("$wgPasswordSender is {address}; the server "
                                                 "accepts it for {user}.").format(
-            address=sender.address, user=user))
+            address=sender.address, user=user), details)
     return Step("wiki.sender", Status.OK, _("$wgPasswordSender is {address}.").format(
-        address=sender.address) + (" " + _("The server accepts it.") if accepted else ""))
+        address=sender.address) + (" " + _("The server accepts it.") if accepted else ""),
+        details)
 
 
 def _emergency_step(contact: Contact) -> Step:
+    """Advice only: MediaWiki's own code sends no mail from $wgEmergencyContact (Setup.php
+    gives it a default, nothing sends with it), so it never decides whether mail works."""
+    advice = _("It does not decide whether mail works; the manual advises setting it to an "
+               "address that reaches the wiki's administrator.")
     if contact.address is not None and not contact.is_default:
         return Step("wiki.emergency_contact", Status.OK, _("$wgEmergencyContact is "
                                                            "{address}.").format(
             address=contact.address))
-    # Only the sender travels in the envelope; a bad emergency contact shows in mails
-    # and error pages, so an unset one is a warning, a broken one a failure.
-    return Step("wiki.emergency_contact", Status.WARN if contact.is_default else Status.FAIL,
-                _("$wgEmergencyContact is {problem}.").format(problem=contact.problem),
-                diagnosis=diagnose("contact-unset", variable=contact.variable,
-                                   problem=contact.problem))
+    return Step("wiki.emergency_contact", Status.OK if contact.is_default else Status.WARN,
+                _("$wgEmergencyContact is {problem}; MediaWiki sends no mail from it.").format(
+                    problem=contact.problem), (advice,))
 
 
 def _reply_to_step(config: WikiConfig) -> Step:

@@ -10,6 +10,7 @@ import dataclasses
 from wizard.doctor.contacts import Contact
 from wizard.doctor.options import DoctorOptions, ProgressCallback
 from wizard.mediawiki.localsettings import LocalSettingsError, SmtpState, WikiConfig, to_settings
+from wizard.model.diagnosis import Diagnosis
 from wizard.model.i18n import _
 from wizard.model.report import Report, Status, Step
 from wizard.model.settings import Security, Settings, SettingsError
@@ -63,23 +64,26 @@ def live_settings(config: WikiConfig, ca_file: str | None, sender: Contact,
 
 
 async def live_password(settings: Settings | None, file_password: str | None,
-                        options: DoctorOptions) -> tuple[str | None, str]:
-    """(password, note): the one given, else the file's, else the keyring's; the note
-    says what the keyring did, never the secret."""
+                        options: DoctorOptions,
+                        ) -> tuple[str | None, str, Diagnosis | None]:
+    """(password, note, problem): the one given, else the file's, else the keyring's; the
+    note says what the keyring did, never the secret; `problem`: the keyring is set up
+    wrong."""
     password = options.password if options.password is not None else file_password
     if settings is None or not settings.auth or password is not None or not options.use_keyring:
-        return password, ""
+        return password, "", None
     try:
         found = await asyncio.wait_for(asyncio.to_thread(
             load_password, settings, backend=options.keyring_backend), _KEYRING_TIMEOUT)
     except (SecretsError, SettingsError) as exc:
-        return None, _("not in the keyring: {reason}").format(reason=exc.message)
+        return None, _("not in the keyring: {reason}").format(reason=exc.message), (
+            exc.problem if isinstance(exc, SecretsError) else None)
     except TimeoutError:
         return None, _("the keyring did not answer within {n} s").format(
-            n=int(_KEYRING_TIMEOUT))
+            n=int(_KEYRING_TIMEOUT)), None
     if found is None:
-        return None, ""
-    return found, _("the doctor uses the password stored in the keyring")
+        return None, "", None
+    return found, _("the doctor uses the password stored in the keyring"), None
 
 
 async def check_live(settings: Settings, password: str | None, options: DoctorOptions,
@@ -92,7 +96,18 @@ async def check_live(settings: Settings, password: str | None, options: DoctorOp
 
     check_options = CheckOptions(client=options.client, rcpt=options.rcpt,
                                  resolver=options.resolver, hosts_path=options.hosts_path)
-    return await run_check(settings, password, check_options, on_progress=progress)
+    # MediaWiki always logs in when 'auth' is on; a server judges the sender of a client
+    # that has not, so without the password that answer would be a false one.
+    unjudged = settings.auth and password is None and bool(settings.sender)
+    report = await run_check(settings.replace(sender="") if unjudged else settings, password,
+                             check_options, on_progress=progress)
+    if not unjudged:
+        return report
+    skipped = Step("sender", Status.SKIPPED, _(
+        "Not tried: without the password the doctor cannot log in first, as MediaWiki "
+        "does, and the server judges the sender of a client that has logged in."))
+    progress("sender", skipped)
+    return dataclasses.replace(report, steps=(*report.steps, skipped))
 
 
 def live_steps(report: Report) -> list[Step]:

@@ -41,9 +41,16 @@ class DoctorOptions:
     """None: the system's keyring."""
     client: Client = Client.PEAR
     live: bool = True
-    """Talk to the SMTP server. Nothing is sent: MAIL FROM (and RCPT TO `rcpt`) then RSET."""
+    """Talk to the SMTP server. Nothing is sent: MAIL FROM and RCPT TO (`rcpt`, else the
+    sender), then RSET."""
     ca_file: str | None = None
     """Overrides the CA bundle of `$wgSMTP['socket_options']`."""
     rcpt: str | None = None
     resolver: dns.asyncresolver.Resolver | None = None
     hosts_path: str | Path = "/etc/hosts"
+    via_php: bool | None = None
+    """Also run the live part through the wiki's own PHP and PEAR (MediaWiki's verdict);
+    None: whenever PHP and the wiki's MediaWiki install are found and `live` is on."""
+    via_php_timeout: float = 30.0
+    """How long MediaWiki's PHP may take: PEAR bounds only the connect, so a server that
+    stays silent would hold it forever."""

@@ -7,8 +7,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from wizard.mediawiki.localsettings import SmtpState, WikiConfig
-from wizard.mediawiki.pear import SYSTEM_PEAR_DIRS, knows_starttls, system_pear_mail_version
+from wizard.mediawiki.pear import (
+    SYSTEM_PEAR_DIRS,
+    knows_starttls,
+    loaded_package,
+    system_pear_mail_version,
+    vendor_package_version,
+)
 from wizard.mediawiki.phpenv import PEAR_FILES, PhpEnv
+from wizard.mediawiki.via_php import PhpConversation
 from wizard.model.diagnosis import diagnose
 from wizard.model.i18n import _
 from wizard.model.report import Status, Step
@@ -26,33 +33,35 @@ __all__ = [
 _PEAR_SASL_ORDER = ("DIGEST-MD5", "CRAM-MD5", "LOGIN", "PLAIN")
 
 
-def pear_mail_version(config: WikiConfig, system_root: Path,
-                      env: PhpEnv | None) -> tuple[str | None, str]:
-    """(version, where) of the pear/mail PHP loads.
+def pear_mail_version(pear_root: Path, system_root: Path, env: PhpEnv | None,
+                      via: PhpConversation | None = None) -> tuple[str | None, str]:
+    """(version, folder) of the pear/mail MediaWiki loads.
 
-    Where PHP found Mail.php decides: the wiki's vendor/ (Composer puts it first), else
-    the PEAR folder it is in, whose registry has the version. Without PHP's answer, the
-    wiki's vendor/, else the usual system folders.
+    The file MediaWiki's own PHP loaded the class Mail from decides (`via`); else where
+    PHP resolves Mail.php the way MediaWiki does (Composer's vendor/ first); without
+    PHP's answer, the install's vendor/, else the usual system folders.
     """
-    found = env.files.get("Mail.php") if env is not None and env.ok else None
-    if found is not None:
-        folder = Path(found).resolve().parent
-        if folder.is_relative_to((config.wiki_root / "vendor").resolve()):
-            return config.pear_mail_version, "vendor/"
-        return system_pear_mail_version((folder,)), str(folder)
-    if config.pear_mail_version:
-        return config.pear_mail_version, "vendor/"
+    found = (via.files.get("Mail") if via is not None else None) or (
+        env.files.get("Mail.php") if env is not None and env.ok else None)
+    if found:
+        version, folder = loaded_package(Path(found), "pear/mail")
+        return version, str(folder)
+    vendor = pear_root / "vendor"
+    version = vendor_package_version(vendor, "pear/mail")
+    if version is not None:
+        return version, str(vendor / "pear" / "mail")
     dirs = tuple(system_root / d.relative_to(d.anchor) for d in SYSTEM_PEAR_DIRS)
     version = system_pear_mail_version(dirs)
     return version, _("the system's PEAR") if version else ""
 
 
 def php_steps(env: PhpEnv | None, *, tls_needed: bool, pear_needed: bool,
-              ) -> list[Step]:
+              via: PhpConversation | None = None) -> list[Step]:
     """The php.binary, php.openssl and php.pear steps for what `php` said about itself.
 
     `tls_needed`: the settings need TLS (ssl://, STARTTLS or AUTH); `pear_needed`: the
-    wiki sends through $wgSMTP (PEAR), not PHP's mail().
+    wiki sends through $wgSMTP (PEAR), not PHP's mail(); `via`: what MediaWiki's own PHP
+    loaded, which wins over where `php` resolves the files.
     """
     if env is None:
         return [Step("php.binary", Status.SKIPPED, _("PHP was not checked."))]
@@ -77,6 +86,10 @@ def php_steps(env: PhpEnv | None, *, tls_needed: bool, pear_needed: bool,
     if not pear_needed:
         steps.append(Step("php.pear", Status.SKIPPED, _("PEAR is not used: $wgSMTP is "
                                                         "not set.")))
+    elif via is not None and {"Mail", "Net_SMTP"} <= set(via.files):
+        steps.append(_pear_found(_("MediaWiki loads"), via.files["Mail"],
+                                 via.files["Net_SMTP"], tuple(
+            f"{cls}: {file}" for cls, file in via.files.items())))
     elif env.missing_pear:
         missing = [file for file in PEAR_FILES if env.files.get(file) is None]
         steps.append(Step("php.pear", Status.FAIL, _("PHP cannot find PEAR {list}.").format(
@@ -84,9 +97,20 @@ def php_steps(env: PhpEnv | None, *, tls_needed: bool, pear_needed: bool,
                 "pear-missing", packages=", ".join(env.missing_pear),
                 include_path=env.include_path, file=missing[0])))
     else:
-        steps.append(Step("php.pear", Status.OK, _("PHP finds PEAR Mail and Net_SMTP."),
-                          tuple(f"{file}: {env.files[file]}" for file in PEAR_FILES)))
+        steps.append(_pear_found(_("MediaWiki would load"), env.files["Mail.php"] or "",
+                                 env.files["Net/SMTP.php"] or "", tuple(
+            f"{file}: {env.files[file]}" for file in PEAR_FILES)))
     return steps
+
+
+def _pear_found(how: str, mail: str, net_smtp: str, details: tuple[str, ...]) -> Step:
+    """php.pear when PEAR is there: the releases and the folders they come from."""
+    mail_version, mail_folder = loaded_package(Path(mail), "pear/mail")
+    smtp_version, smtp_folder = loaded_package(Path(net_smtp), "pear/net_smtp")
+    return Step("php.pear", Status.OK, _(
+        "{how} pear/mail {mail} ({mail_folder}) and Net_SMTP {smtp} ({smtp_folder}).").format(
+            how=how, mail=mail_version or "?", mail_folder=mail_folder,
+            smtp=smtp_version or "?", smtp_folder=smtp_folder), details)
 
 
 def pear_auth_mechanism(offered: Sequence[str], *, auth_sasl: bool,

@@ -1,55 +1,19 @@
-"""The machine's area: SELinux and its httpd booleans, Amazon EC2's port 25 throttle, and
-whether the web server's account can read LocalSettings.php and its secrets file."""
+"""The machine's area: SELinux and its httpd booleans, Amazon EC2's port 25 throttle.
+(Whether the accounts that send can read the wiki's files is in `wizard.doctor.access`.)"""
 
 from __future__ import annotations
 
-import shlex
-import stat
-from pathlib import Path
-
-from wizard.mediawiki.localsettings import PasswordKind, WikiConfig
-from wizard.mediawiki.machine import SELinux, can_read, web_server_accounts
+from wizard.mediawiki.machine import SELinux
 from wizard.model.diagnosis import diagnose
 from wizard.model.i18n import _
 from wizard.model.report import Status, Step
 from wizard.model.settings import Settings
 from wizard.smtp.ports import PortResult, PortState
 
-__all__ = ["cloud_step", "permissions_step", "selinux_step"]
+__all__ = ["cloud_step", "selinux_step"]
 
 # SELinux's smtp_port_t: httpd_can_sendmail also lets httpd connect to these.
 _SMTP_PORTS = frozenset({25, 465, 587})
-
-
-def permissions_step(config: WikiConfig, system_root: Path) -> Step:
-    """wiki.permissions: the web server's account reads the file and its secrets file."""
-    accounts = web_server_accounts(system_root, config.path)
-    if not accounts:
-        return Step("wiki.permissions", Status.SKIPPED, _("No web server process was found, "
-                                                          "so who must read "
-                                                          "LocalSettings.php is not known."))
-    account = accounts[0]
-    files = [config.path]
-    source = config.smtp.password if config.smtp is not None else None
-    if source is not None and source.kind is PasswordKind.FILE:
-        files.append(source.path)
-    for file in files:
-        try:
-            readable = can_read(account, file)
-            info = file.stat()
-        except OSError:
-            continue
-        if readable:
-            continue
-        group = account.group_name or str(account.gid)
-        return Step("wiki.permissions", Status.FAIL, _("{account} cannot read {path}.").format(
-            account=account.name, path=file), (account.source,), diagnose(
-                "web-server-cannot-read", account=account.name, path=file,
-                owner=info.st_uid, group=info.st_gid, mode=f"{stat.S_IMODE(info.st_mode):04o}",
-                fix_group=shlex.quote(group), fix_path=shlex.quote(str(file))))
-    return Step("wiki.permissions", Status.OK, _("The web server's account {account} can "
-                                                 "read {files}.").format(
-        account=account.name, files=", ".join(str(f) for f in files)), (account.source,))
 
 
 def selinux_step(selinux: SELinux, *, uses_smtp: bool, port: int | None) -> Step:

@@ -19,7 +19,7 @@ from wizard.mediawiki.localsettings import (
 )
 from wizard.mediawiki.php import Unparsed
 from wizard.mediawiki.phpenv import PhpEnv
-from wizard.model.diagnosis import diagnose
+from wizard.model.diagnosis import Diagnosis, diagnose
 from wizard.model.i18n import _, ngettext
 from wizard.model.report import Status, Step
 from wizard.model.settings import Settings
@@ -111,17 +111,19 @@ def _smtp_steps(config: WikiConfig, settings: Settings | None, error: str) -> li
     if smtp.timeout is None:
         return [sends, Step("wiki.timeout", Status.WARN, _("$wgSMTP has no 'timeout'."),
                             diagnosis=diagnose("smtp-timeout-unset"))]
-    return [sends, Step("wiki.timeout", Status.OK, _("PEAR gives up after {timeout} s "
-                                                     "('timeout').").format(
-        timeout=f"{smtp.timeout:g}"))]
+    return [sends, Step("wiki.timeout", Status.OK, _(
+        "PEAR waits at most {timeout} s for the connection ('timeout').").format(
+            timeout=f"{smtp.timeout:g}"), (
+        _("It bounds only the connect: once connected, PEAR waits for every reply without "
+          "limit, so a port that accepts and stays silent still hangs the wiki."),))]
 
 
 def password_step(config: WikiConfig, *, given: bool, keyring_note: str, have: bool,
-                  ) -> Step:
+                  keyring_problem: Diagnosis | None = None) -> Step:
     """Where the wiki's SMTP password comes from; never the password itself.
 
     `given`: the doctor was given one; `keyring_note`: what the keyring said; `have`:
-    the live check has one to try.
+    the live check has one to try; `keyring_problem`: the keyring is set up wrong.
     """
     source = config.smtp.password if config.smtp is not None else None
     if source is None:
@@ -143,6 +145,9 @@ def password_step(config: WikiConfig, *, given: bool, keyring_note: str, have: b
     else:
         note = _("the doctor cannot read it, so AUTH is not tried; give the password, or "
                  "store it in the keyring with smtp-wizard")
+    if keyring_problem is not None:
+        return Step("wiki.password", Status.WARN, _("The password is {where}.").format(
+            where=where), (note,), diagnosis=keyring_problem)
     return Step("wiki.password", Status.OK if have else Status.SKIPPED,
                 _("The password is {where}.").format(where=where), (note,))
 

@@ -18,6 +18,7 @@ __all__ = [
     "Account",
     "Cloud",
     "SELinux",
+    "account_named",
     "can_read",
     "default_web_accounts",
     "detect_cloud",
@@ -240,6 +241,25 @@ def default_web_accounts(root: Path = Path("/")) -> list[Account]:
             return [users.account(by_name[name], None, frozenset(),
                                   f"the distribution's web server account {name}")]
     return []
+
+
+def account_named(name: str, root: Path = Path("/"), source: str = "",
+                  group: str | None = None) -> Account | None:
+    """The account called `name` (or a numeric uid) as /etc/passwd and /etc/group list it;
+    `group` names its group instead of the primary one (a php-fpm pool's `group =`).
+    None when there is no such account, or no such group."""
+    users = _UserDb.read(Path(root))
+    uid = int(name) if name.isdigit() else next(
+        (uid for uid, (user, _gid) in users.users.items() if user == name), None)
+    if uid is None or (not name.isdigit() and uid not in users.users):
+        return None
+    gid: int | None = None
+    if group:
+        gid = int(group) if group.isdigit() else next(
+            (gid for gid, (named, _m) in users.groups.items() if named == group), None)
+        if gid is None:
+            return None
+    return users.account(uid, gid, frozenset(), source or name)
 
 
 def can_read(account: Account, path: Path) -> bool:

@@ -17,9 +17,12 @@ __all__ = [
     "STARTTLS_KEY_SINCE",
     "SYSTEM_PEAR_DIRS",
     "knows_starttls",
+    "loaded_package",
     "pear_knows_starttls",
     "pear_mail_version",
+    "system_package_version",
     "system_pear_mail_version",
+    "vendor_package_version",
     "version_tuple",
 ]
 
@@ -55,39 +58,58 @@ def pear_knows_starttls(wiki_root: Path | None) -> bool | None:
 
 
 def pear_mail_version(wiki_root: Path) -> str | None:
-    """The version of the pear/mail bundled in `<wiki_root>/vendor`, if any.
+    """The version of the pear/mail bundled in `<wiki_root>/vendor`, if any."""
+    return vendor_package_version(Path(wiki_root) / "vendor", "pear/mail")
 
-    Read from Composer's `vendor/composer/installed.json` (every Composer writes it),
-    else from the package's own `package.xml`.
-    """
-    vendor = Path(wiki_root) / "vendor"
-    if not (vendor / "pear" / "mail").is_dir():
-        return None
+
+def _installed(vendor: Path) -> list[object]:
+    """Composer's record of the packages in `vendor` (every Composer writes it)."""
     try:
         installed = json.loads((vendor / "composer" / "installed.json").read_bytes())
     except (OSError, ValueError):
-        installed = None
+        return []
     # Composer 2 wraps the list in {"packages": [...]}, Composer 1 writes the list.
     packages = installed.get("packages") if isinstance(installed, dict) else installed
-    for package in packages if isinstance(packages, list) else []:
-        if isinstance(package, dict) and package.get("name") == "pear/mail":
-            version = package.get("version")
-            if isinstance(version, str) and version:
-                return version.removeprefix("v")
+    return packages if isinstance(packages, list) else []
+
+
+def _package_xml_version(folder: Path) -> str | None:
     try:
-        xml = (vendor / "pear" / "mail" / "package.xml").read_text("utf-8", "replace")
+        xml = (folder / "package.xml").read_text("utf-8", "replace")
     except OSError:
         return None
     match = re.search(r"<version>\s*<release>\s*([^<\s]+)\s*</release>", xml)
     return match.group(1) if match else None
 
 
+def vendor_package_version(vendor: Path, name: str) -> str | None:
+    """The version of Composer package `name` ("pear/mail") in the folder `vendor`.
+
+    From `vendor/composer/installed.json`, else from the package's own `package.xml`.
+    """
+    folder = Path(vendor) / name
+    if not folder.is_dir():
+        return None
+    for package in _installed(Path(vendor)):
+        if isinstance(package, dict) and package.get("name") == name:
+            version = package.get("version")
+            if isinstance(version, str) and version:
+                return version.removeprefix("v")
+    return _package_xml_version(folder)
+
+
 def system_pear_mail_version(dirs: tuple[Path, ...] = SYSTEM_PEAR_DIRS) -> str | None:
-    """The version of the system's PEAR Mail (php-mail, php-pear-Mail), from PEAR's
-    registry `<dir>/.registry/mail.reg`, the file `pear list` reads."""
+    """The version of the system's PEAR Mail (php-mail, php-pear-Mail)."""
+    return system_package_version(dirs, "mail")
+
+
+def system_package_version(dirs: tuple[Path, ...], registry_name: str) -> str | None:
+    """The version of an installed PEAR package ("mail", "net_smtp") from PEAR's
+    registry `<dir>/.registry/<name>.reg`, the file `pear list` reads."""
     for folder in dirs:
         try:
-            registry = php.unserialize((Path(folder) / ".registry" / "mail.reg").read_bytes())
+            registry = php.unserialize(
+                (Path(folder) / ".registry" / f"{registry_name}.reg").read_bytes())
         except (OSError, ValueError):
             continue
         version = registry.get("version") if isinstance(registry, dict) else None
@@ -97,3 +119,23 @@ def system_pear_mail_version(dirs: tuple[Path, ...] = SYSTEM_PEAR_DIRS) -> str |
         if isinstance(version, str) and version:
             return version
     return None
+
+
+def loaded_package(file: Path, name: str) -> tuple[str | None, Path]:
+    """(version, folder) of the package `name` ("pear/mail") that PHP loaded `file` from.
+
+    Walks up from the file: a Composer `vendor/<name>` folder has its version in
+    installed.json; a PEAR folder (/usr/share/php) in its registry; an unpacked release
+    in its package.xml. The folder is the package's own (vendor) or the PEAR folder.
+    """
+    file = Path(file)
+    registry_name = name.rpartition("/")[2]
+    for folder in file.parents:
+        if folder.parent.parent.name == "vendor" and \
+                f"{folder.parent.name}/{folder.name}" == name:
+            return vendor_package_version(folder.parent.parent, name), folder
+        if (folder / ".registry").is_dir():
+            return system_package_version((folder,), registry_name), folder
+        if (folder / "package.xml").is_file() or (folder / "composer.json").is_file():
+            return _package_xml_version(folder), folder
+    return None, file.parent

@@ -2,10 +2,12 @@
 
 One short `php -r` run answers: PHP's version, whether the `openssl` extension is loaded
 (without it Net_SMTP silently skips STARTTLS and `ssl://` cannot connect), and where PHP
-would find PEAR's Mail, Net_SMTP, Net_Socket and Auth_SASL on its include path, with the
-wiki's Composer `vendor/` first, as MediaWiki's autoloader puts it. No wiki code runs: the
-files are resolved (`stream_resolve_include_path`), not loaded. A missing `php` or a
-missing package is a finding in the result, never an exception.
+would find PEAR's Mail, Net_SMTP, Net_Socket and Auth_SASL, the way MediaWiki loads them:
+the class `Mail` through Composer's autoloader (the wiki's `vendor/pear/mail`, whatever the
+include path says), everything else through the include path, with the wiki's `vendor/`
+packages first, as Composer's autoloader puts them. No wiki code runs: the files are
+resolved (`stream_resolve_include_path`), not loaded. A missing `php` or a missing package
+is a finding in the result, never an exception.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ __all__ = [
     "AUTH_SASL_FILE",
     "PEAR_FILES",
     "PhpEnv",
+    "mail_autoload_dirs",
     "probe_php",
     "vendor_include_paths",
 ]
@@ -53,9 +56,25 @@ if ($o['vendor']) {
 if ($o['include_path'] !== null) {
     set_include_path($o['include_path']);
 }
+// Composer loads the class Mail (Mail.php) itself; Mail::factory() includes Mail/smtp.php
+// through the include path and falls back to Composer. The rest are plain require_once.
+$autoloaded = function ($f) use ($o) {
+    foreach ($o['autoload'] as $dir) {
+        if (is_file($dir . '/' . $f)) {
+            return realpath($dir . '/' . $f);
+        }
+    }
+    return false;
+};
 $files = [];
 foreach ($o['files'] as $f) {
-    $p = stream_resolve_include_path($f);
+    $p = $f === 'Mail.php' ? $autoloaded($f) : false;
+    if ($p === false) {
+        $p = stream_resolve_include_path($f);
+    }
+    if ($p === false && $f === 'Mail/smtp.php') {
+        $p = $autoloaded($f);
+    }
     $files[$f] = $p === false ? null : $p;
 }
 echo "\n" . $o['mark'] . json_encode([
@@ -115,22 +134,14 @@ def vendor_include_paths(wiki_root: Path | None) -> list[Path]:
     if wiki_root is None:
         return []
     vendor = Path(wiki_root).absolute() / "vendor"
-    try:
-        installed = json.loads((vendor / "composer" / "installed.json").read_bytes())
-    except (OSError, ValueError):
-        installed = None
-    # Composer 2 wraps the list in {"packages": [...]}, Composer 1 writes the list.
-    packages = installed.get("packages") if isinstance(installed, dict) else installed
     paths: list[Path] = []
-    for package in packages if isinstance(packages, list) else []:
-        if not isinstance(package, dict) or not isinstance(package.get("name"), str):
-            continue
+    for package in _installed_packages(vendor):
         include = package.get("include-path")
         if not isinstance(include, list):
             continue
         install = package.get("install-path")
         base = (vendor / "composer" / install if isinstance(install, str)
-                else vendor / package["name"])
+                else vendor / str(package["name"]))
         paths += [Path(os.path.normpath(base / entry)) for entry in include
                   if isinstance(entry, str)]
     if paths:
@@ -140,6 +151,39 @@ def vendor_include_paths(wiki_root: Path | None) -> list[Path]:
     except OSError:
         return []
     return [p for folder in folders for p in (folder, folder / "src") if p.is_dir()]
+
+
+def mail_autoload_dirs(wiki_root: Path | None) -> list[Path]:
+    """Where Composer's autoloader looks for the class `Mail` (PSR-0 prefix "Mail") in
+    the wiki's `vendor/`: pear/mail's folder, as its installed.json entry maps it."""
+    if wiki_root is None:
+        return []
+    vendor = Path(wiki_root).absolute() / "vendor"
+    dirs: list[Path] = []
+    for package in _installed_packages(vendor):
+        autoload = package.get("autoload")
+        psr0 = autoload.get("psr-0") if isinstance(autoload, dict) else None
+        entry = psr0.get("Mail") if isinstance(psr0, dict) else None
+        install = package.get("install-path")
+        base = (vendor / "composer" / install if isinstance(install, str)
+                else vendor / str(package.get("name")))
+        for relative in [entry] if isinstance(entry, str) else entry or []:
+            if isinstance(relative, str):
+                dirs.append(Path(os.path.normpath(base / relative)))
+    if not dirs and (vendor / "pear" / "mail").is_dir():
+        dirs.append(vendor / "pear" / "mail")
+    return dirs
+
+
+def _installed_packages(vendor: Path) -> list[dict[str, object]]:
+    try:
+        installed = json.loads((vendor / "composer" / "installed.json").read_bytes())
+    except (OSError, ValueError):
+        return []
+    # Composer 2 wraps the list in {"packages": [...]}, Composer 1 writes the list.
+    packages = installed.get("packages") if isinstance(installed, dict) else installed
+    return [p for p in packages if isinstance(p, dict) and isinstance(p.get("name"), str)
+            ] if isinstance(packages, list) else []
 
 
 def _find_program(php: str) -> str | None:
@@ -165,6 +209,7 @@ async def probe_php(php: str = "php", *, wiki_root: Path | None = None,
             "There is no PHP program “{php}” on this machine.").format(php=php))
     options = {
         "vendor": [str(p) for p in vendor_include_paths(wiki_root)],
+        "autoload": [str(p) for p in mail_autoload_dirs(wiki_root)],
         "include_path": include_path,
         "files": [*PEAR_FILES, AUTH_SASL_FILE],
         "mark": _MARK,

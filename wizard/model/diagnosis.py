@@ -93,6 +93,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         N_("The server closed the connection or offers no TLS version this client "
            "accepts; check the server's TLS set-up."),
     ),
+    "tls-handshake-timeout": (
+        N_("{host} port {port} accepted the connection but did not answer the TLS "
+           "handshake within {timeout} s."),
+        N_("The port may not speak TLS from the first byte (ssl:// needs a port such as "
+           "465), or a firewall holds the connection; check the port, or use 587 without "
+           "ssl://."),
+    ),
     "tls-expired": (
         N_("The server's certificate for {subject} expired on {not_after}.{seen_as}"),
         N_("The server's administrator must renew the certificate."),
@@ -168,10 +175,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
            "myaccount.google.com/apppasswords; use it instead of the account password."),
     ),
     "auth-basic-disabled": (
-        N_("Microsoft 365 has SMTP AUTH switched off for this mailbox or tenant "
-           "({reply})."),
-        N_("An Exchange admin must enable “Authenticated SMTP” for the mailbox "
-           "(Set-CASMailbox -SmtpClientAuthenticationDisabled $false)."),
+        N_("Microsoft 365 has SMTP AUTH with a password (Basic authentication) switched off "
+           "for this mailbox or tenant ({reply}). Microsoft keeps it available through "
+           "December 2026; at the end of December 2026 it is off by default for existing "
+           "tenants and unavailable by default for new ones, and the final removal date "
+           "will be announced in the second half of 2027."),
+        N_("Until then an Exchange admin can enable “Authenticated SMTP” for the mailbox "
+           "(Set-CASMailbox -SmtpClientAuthenticationDisabled $false). For the long run "
+           "use what Microsoft offers instead: OAuth (PEAR: 'auth' => 'XOAUTH2' with an "
+           "access token), High Volume Email for Microsoft 365, or Azure Communication "
+           "Services Email."),
     ),
     "sender-rejected": (
         N_("The server does not accept {sender} as sender for this account: {reply}"),
@@ -183,10 +196,72 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         N_("The server does not relay for this account or address; authenticate, or use "
            "the provider's submission port."),
     ),
+    "sender-unverified": (
+        N_("{provider} accepts any sender at MAIL FROM and RCPT TO and judges whether this "
+           "account may send as {sender} only once the message is sent: {rule}."),
+        N_("Send a real test message (check --rcpt ADDRESS --send-test) to find out, or "
+           "make sure the account may send as {sender}: {how}."),
+    ),
+    "address-smtputf8": (
+        N_("{address} has characters other than ASCII before the @, which SMTP carries only "
+           "with the SMTPUTF8 extension, and {why}."),
+        N_("Use an address whose part before the @ is ASCII; an international domain can "
+           "stay, it is sent in its xn-- form."),
+    ),
+    "auth-non-ascii": (
+        N_("{client} sends the user name and password as ASCII, and the {what} has other "
+           "characters: login() fails with UnicodeEncodeError before the server is asked. "
+           "Django and MoinMoin log in through smtplib too."),
+        N_("Give the account a password (and user name) of ASCII letters, digits and "
+           "punctuation. MediaWiki's PEAR sends UTF-8 and can log in as it is."),
+    ),
+    "auth-mechanism-untested": (
+        N_("{client} logs in with {mechanism} here, the first of its mechanisms the server "
+           "offers; this check cannot do {mechanism}, so {how}."),
+        N_("Force the mechanism that was tested with 'auth' => '{tested}' in $wgSMTP "
+           "(--auth-mechanism {tested}), or make sure the account can log in with "
+           "{mechanism}."),
+    ),
     "data-rejected": (
         N_("The server refused the test message: {reply}"),
         N_("Read the server's answer: content filters and sending limits are common "
            "causes."),
+    ),
+    # What only a pasted error text says (smtp-wizard explain)
+    "tls-certificate-rejected": (
+        N_("The client did not accept the server's certificate for {host}: it has expired, "
+           "is issued by a CA this machine does not trust, is self-signed, or is made out "
+           "for another name. PEAR reports each of these as “STARTTLS failed (code: 220, "
+           "…)”."),
+        N_("Run smtp-wizard check with this host and port: it names the exact fault and "
+           "shows the certificate's names and dates. Then use a name on the certificate "
+           "as the host, or have the certificate renewed or its chain fixed."),
+    ),
+    "auth-authorization-code": (
+        N_("{provider} refused the login ({reply}): like other Chinese mail providers it "
+           "takes no account password for SMTP, only an authorisation code (授权码), and "
+           "only once the SMTP service is switched on."),
+        N_("In the mailbox's web settings switch on the POP3/SMTP or IMAP/SMTP service, "
+           "generate an authorisation code and use it as the SMTP password."),
+    ),
+    "client-rejected": (
+        N_("The server refuses mail from this machine's address ({client}): {reply}"),
+        N_("Log in: turn 'auth' on with the account's user name and password. If the "
+           "server is your own, allow this machine (Postfix: mynetworks or "
+           "smtpd_client_restrictions)."),
+    ),
+    "ses-unverified": (
+        N_("Amazon SES refused the message: {identities} is not a verified identity in "
+           "region {region}. While the account is in the SES sandbox, every sender and "
+           "every recipient must be verified."),
+        N_("Verify the address or its domain in the SES console for region {region}, or "
+           "request production access to leave the sandbox."),
+    ),
+    "django-tls-and-ssl": (
+        N_("Django's settings turn on both EMAIL_USE_TLS (STARTTLS) and EMAIL_USE_SSL (TLS "
+           "from the first byte), and Django refuses to send with both."),
+        N_("Keep one: EMAIL_USE_SSL = True with port 465, or EMAIL_USE_TLS = True with "
+           "port 587."),
     ),
     # Machine and LocalSettings.php (doctor)
     "selinux-httpd": (
@@ -204,6 +279,21 @@ CATALOGUE: dict[str, tuple[str, str]] = {
            "servers refuse unknown senders."),
         N_("Set {variable} to an address of your mail domain that the SMTP account may "
            "send as."),
+    ),
+    # Keyring
+    "keyring-env-broken": (
+        N_("PYTHON_KEYRING_BACKEND names {name}, a keyring backend that cannot be used: "
+           "{error}. No password can be stored in or read from the system keyring."),
+        N_("Unset PYTHON_KEYRING_BACKEND, or name an installed backend such as "
+           "keyring.backends.SecretService.Keyring; until then keep the password in the "
+           "encrypted file instead, or do not store it."),
+    ),
+    "keyring-config-broken": (
+        N_("The keyring configuration file {path} cannot be used: {error}. No password can "
+           "be stored in or read from the system keyring."),
+        N_("Correct its [backend] default-keyring line (an installed backend, such as "
+           "keyring.backends.SecretService.Keyring) or move the file away; until then keep "
+           "the password in the encrypted file instead, or do not store it."),
     ),
     # doctor
     "localsettings-not-found": (
@@ -254,6 +344,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "web-server-cannot-read": (
         N_("The web server's PHP runs as {account}, which cannot read {path} (owner "
            "{owner}, group {group}, mode {mode}): MediaWiki fails before it sends anything."),
+        N_("Run: chgrp {fix_group} {fix_path} && chmod g+r {fix_path}"),
+    ),
+    "job-runner-cannot-read": (
+        N_("MediaWiki's job queue runs as {account}, which cannot read {path} (owner "
+           "{owner}, group {group}, mode {mode}): mail sent from jobs (watchlist and "
+           "notification mail) fails."),
         N_("Run: chgrp {fix_group} {fix_path} && chmod g+r {fix_path}"),
     ),
     "php-missing": (

@@ -10,7 +10,10 @@ import dataclasses
 import ipaddress
 import re
 from dataclasses import dataclass
+from email.utils import parseaddr
 from enum import StrEnum
+
+import idna
 
 from wizard.errors import UsageError
 from wizard.model.i18n import _
@@ -40,7 +43,15 @@ MAX_TIMEOUT = 300.0
 _MAX_FIELD = 512
 
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
-_FORBIDDEN_IN_ADDRESS = set(" \t<>()[],;:\"\\")
+# An interface name (Linux allows 15 bytes) or a Windows interface number: nothing that
+# could end a literal, a comment or a command in whatever file the host is written to.
+_ZONE_ID = re.compile(r"[A-Za-z0-9_.-]{1,15}")
+# RFC 5322 atext: what a local part may hold outside quotes (RFC 6531 adds non-ASCII).
+_ATEXT = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                   "!#$%&'*+-/=?^_`{|}~")
+# RFC 5321 4.5.3.1: the most a local part and a whole path may hold, in octets.
+_MAX_LOCAL = 64
+_MAX_ADDRESS = 254
 _PREFIXES = ("ssl://", "tls://")
 
 
@@ -86,7 +97,11 @@ def check_text(value: str, field: str, *, required: bool = False) -> str:
 
 
 def ip_literal(text: str) -> str | None:
-    """`text` as a normalised IP address, or None when it is not one."""
+    """`text` as a normalised IP address, or None when it is not one. An IPv6 zone ID
+    (`fe80::1%eth0`) must be an interface name or number."""
+    _address, percent, zone = text.partition("%")
+    if percent and not _ZONE_ID.fullmatch(zone):
+        return None
     try:
         return str(ipaddress.ip_address(text))
     except ValueError:
@@ -96,11 +111,28 @@ def ip_literal(text: str) -> str | None:
 def ascii_name(name: str) -> str:
     """A host or domain name in the ASCII form DNS and config files use (IDN as xn--);
     IP literals are returned as they are. Raises UnicodeError for a name with no IDNA
-    form (empty or overlong labels)."""
-    text = name.strip().rstrip(".").lower()
+    form (empty or overlong labels, characters IDNA 2008 does not allow)."""
+    text = name.strip()
     if text.startswith("[") and text.endswith("]"):
         text = text[1:-1]
-    return ip_literal(text) or text.encode("idna").decode("ascii")
+    literal = ip_literal(text)
+    if literal is not None:
+        return literal
+    text = text.rstrip(".")
+    if text.isascii():
+        # DNS itself allows more than host names: "_tcp" labels (SRV owners) and other
+        # underscores are looked up as they are, so only the label lengths are checked;
+        # an xn-- label must still be valid IDNA.
+        labels = text.lower().split(".")
+        if len(text) > 253 or any(not 0 < len(label) < 64 for label in labels):
+            raise UnicodeError("empty or overlong label")
+        for label in labels:
+            if label.startswith("xn--"):
+                idna.decode(label)
+        return ".".join(labels)
+    # UTS #46 with IDNA 2008, not Python's IDNA 2003 codec: that one maps "ß" to "ss"
+    # and drops joiners, which turns smtp.faß.de into smtp.fass.de, someone else's name.
+    return idna.encode(text, uts46=True, transitional=False).decode("ascii")
 
 
 def check_hostname(value: str, field: str = "host") -> str:
@@ -111,20 +143,23 @@ def check_hostname(value: str, field: str = "host") -> str:
     address = ip_literal(text)
     if address is not None:
         return address
+    if "%" in text and ":" in text:
+        raise SettingsError(field, _("“{value}”: the zone after % must be a network "
+                                     "interface, such as eth0.").format(value=_shown(value)))
     name = text.rstrip(".").lower()
     try:
         encoded = ascii_name(name)
     except UnicodeError:
         raise SettingsError(field, _("“{value}” is not a valid host name.").format(
-            value=value)) from None
+            value=_shown(value))) from None
     labels = encoded.split(".")
     if len(encoded) > 253 or not all(_LABEL.match(label) for label in labels):
         raise SettingsError(field, _("“{value}” is not a valid host name: use letters, "
                                      "digits, dots and hyphens, like smtp.example.org."
-                                     ).format(value=value))
+                                     ).format(value=_shown(value)))
     if labels[-1].isdigit():
         raise SettingsError(field, _("“{value}” is neither a host name nor an IP "
-                                     "address.").format(value=value))
+                                     "address.").format(value=_shown(value)))
     return name
 
 
@@ -162,27 +197,92 @@ def check_port(value: int | str) -> int:
 
 
 def check_email(value: str, field: str = "sender", *, required: bool = True) -> str:
-    """A bare address, local@domain, with nothing that SMTP or PHP would choke on."""
+    """A bare address, local@domain, as SMTP carries it: returned with the domain in its
+    ASCII form (IDN as xn--); a non-ASCII local part stays (it needs SMTPUTF8)."""
     text = check_text(value.strip(), field, required=required)
     if not text:
         return text
-    local, at, domain = text.rpartition("@")
-    if not at or not local or not domain or _FORBIDDEN_IN_ADDRESS & set(local):
-        raise SettingsError(field, _("“{value}” is not an e-mail address like "
-                                     "wiki@example.org.").format(value=value))
-    check_hostname(domain, field)
-    return text
+    name = _field_name(field)
+    local, _at, domain = text.rpartition("@")
+    if "@" not in text:
+        raise SettingsError(field, _("{field} “{value}” has no @: an address looks like "
+                                     "wiki@example.org.").format(field=name, value=_shown(value)))
+    if "@" in local:
+        raise SettingsError(field, _("{field} “{value}” has more than one @: an address is "
+                                     "one name, an @ and one domain, like wiki@example.org."
+                                     ).format(field=name, value=_shown(value)))
+    if not local or not domain:
+        raise SettingsError(field, _("{field} “{value}” has nothing {side} the @.").format(
+            field=name, value=_shown(value), side=_("before") if not local else _("after")))
+    _check_local_part(local, value, field)
+    ascii_domain = _address_domain(domain, value, field)
+    address = f"{local}@{ascii_domain}"
+    if len(address.encode("utf-8")) > _MAX_ADDRESS:
+        raise SettingsError(field, _("{field} “{value}” is longer than {n} bytes, the most "
+                                     "SMTP allows.").format(field=name, value=_shown(value),
+                                                            n=_MAX_ADDRESS))
+    # The standard library's own reading must agree that this is one plain address.
+    if parseaddr(address) != ("", address):
+        raise SettingsError(field, _("{field} “{value}” is not an e-mail address like "
+                                     "wiki@example.org.").format(field=name, value=_shown(value)))
+    return address
+
+
+def _check_local_part(local: str, value: str, field: str) -> None:
+    """SMTP's rules for the part before the @: a dot-atom (no quoted strings)."""
+    name = _field_name(field)
+    for char in local:
+        if char != "." and char not in _ATEXT and (char.isascii() or not char.isprintable()
+                                                   or char.isspace()):
+            raise SettingsError(field, _("{field} “{value}” contains “{char}” before the @, "
+                                         "which an address cannot hold there; use letters, "
+                                         "digits and . _ + -.").format(
+                field=name, value=_shown(value), char=_shown(char)))
+    if local.startswith(".") or local.endswith(".") or ".." in local:
+        raise SettingsError(field, _("{field} “{value}” has a dot at the start or end of the "
+                                     "part before the @, or two dots in a row.").format(
+            field=name, value=_shown(value)))
+    if len(local.encode("utf-8")) > _MAX_LOCAL:
+        raise SettingsError(field, _("{field} “{value}”: the part before the @ is longer "
+                                     "than {n} bytes, the most SMTP allows.").format(
+            field=name, value=_shown(value), n=_MAX_LOCAL))
+
+
+def _address_domain(domain: str, value: str, field: str) -> str:
+    """The domain of an address in the form SMTP sends: xn-- for IDN, IP in brackets."""
+    if domain.startswith("[") and domain.endswith("]"):
+        inner = domain[1:-1]
+        tagged = inner[:5].lower() == "ipv6:"
+        literal = inner[5:] if tagged else inner
+        try:
+            address = None if "%" in literal else ipaddress.ip_address(literal)
+        except ValueError:
+            address = None
+        # RFC 5321 4.1.3: [192.0.2.1], and IPv6 only with its tag, [IPv6:2001:db8::1].
+        if address is not None and (address.version == 6) == tagged:
+            return f"[IPv6:{address}]" if tagged else f"[{address}]"
+        raise SettingsError(field, _("{field} “{value}”: an address literal is [192.0.2.1] or "
+                                     "[IPv6:2001:db8::1].").format(field=_field_name(field),
+                                                                   value=_shown(value)))
+    if ":" in domain:
+        # 192.0.2.1 is a Domain by RFC 5321's grammar (digit labels); an IPv6 address is
+        # not, it must be a literal.
+        raise SettingsError(field, _("{field} “{value}”: an IPv6 address after the @ must be "
+                                     "written in brackets, like wiki@[IPv6:2001:db8::1]."
+                                     ).format(field=_field_name(field), value=_shown(value)))
+    return ascii_name(check_hostname(domain, field))
 
 
 def check_helo_name(value: str) -> str:
-    """The EHLO name: a host name or an address literal; empty means the client's default."""
+    """The EHLO name: a host name (returned in its ASCII form, as EHLO must carry it) or
+    an address literal; empty means the client's default."""
     text = value.strip()
     if not text:
         return ""
     if text.startswith("[") and text.endswith("]"):
         check_hostname(text, "helo_name")
         return text
-    return check_hostname(text, "helo_name")
+    return ascii_name(check_hostname(text, "helo_name"))
 
 
 def check_timeout(value: float | str) -> float:
@@ -200,9 +300,18 @@ def check_password(value: str) -> str:
     """Any printable password; line breaks are refused since no config format keeps them."""
     if not value:
         raise SettingsError("password", _("The password is empty."))
-    if any(ch in value for ch in "\r\n\0"):
+    if "\0" in value:
+        raise SettingsError("password", _("The password must not contain a NUL character "
+                                          "(byte 0): no config file can hold one."))
+    if any(ch in value for ch in "\r\n"):
         raise SettingsError("password", _("The password must not contain line breaks."))
     return value
+
+
+def _shown(value: str) -> str:
+    """`value` for a message: characters that print as nothing (or reorder the text
+    around them) as escapes."""
+    return "".join(char if char.isprintable() else ascii(char)[1:-1] for char in value)
 
 
 def _field_name(field: str) -> str:
@@ -211,6 +320,7 @@ def _field_name(field: str) -> str:
         "username": _("The user name"),
         "sender": _("The sender address"),
         "emergency_contact": _("The emergency contact"),
+        "rcpt": _("The recipient address"),
         "id_host": _("IDHost"),
         "helo_name": _("The HELO name"),
         "password": _("The password"),
@@ -232,10 +342,11 @@ class Settings:
     auth: bool = True
     username: str = ""
     sender: str = ""
-    """The envelope and From address: `$wgPasswordSender`, Django's DEFAULT_FROM_EMAIL."""
+    """The envelope and From address: `$wgPasswordSender`, Django's DEFAULT_FROM_EMAIL;
+    its domain in the ASCII form (xn--) SMTP carries."""
     emergency_contact: str = ""
     id_host: str = ""
-    """MediaWiki's IDHost: the right-hand side of Message-IDs."""
+    """MediaWiki's IDHost: the right-hand side of Message-IDs, in its ASCII form."""
     helo_name: str = ""
     """The EHLO name; PEAR calls it `localhost` and sends literally "localhost" by default."""
     timeout: float = DEFAULT_TIMEOUT
@@ -254,7 +365,7 @@ class Settings:
         set_(self, "emergency_contact",
              check_email(self.emergency_contact, "emergency_contact", required=False))
         if self.id_host:
-            set_(self, "id_host", check_hostname(self.id_host, "id_host"))
+            set_(self, "id_host", ascii_name(check_hostname(self.id_host, "id_host")))
         set_(self, "helo_name", check_helo_name(self.helo_name))
         set_(self, "timeout", check_timeout(self.timeout))
         if self.ca_file is not None:
@@ -287,6 +398,12 @@ class Settings:
     def ascii_host(self) -> str:
         """What goes on the wire and into config files: IDN names in their xn-- form."""
         return ascii_name(self.host)
+
+    @property
+    def shown_host(self) -> str:
+        """The host as typed, and the name really used when IDNA changes it."""
+        host = self.ascii_host
+        return self.host if host == self.host else f"{self.host} ({host})"
 
     @property
     def url_host(self) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import PurePosixPath
 
-from wizard.errors import WizardError
+from wizard.errors import UsageError
 from wizard.model.i18n import _
 from wizard.model.settings import Settings
 
@@ -52,8 +52,9 @@ class PasswordMode(StrEnum):
     """Looked up in the OS keyring at run time (Python targets only)."""
 
 
-class RenderError(WizardError):
-    """These settings and options cannot make a working snippet; the text says why."""
+class RenderError(UsageError):
+    """These settings and options cannot make a working snippet; the text says why.
+    Always a matter of the input (a value, a combination of options): exit code 2."""
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,9 @@ from wizard.render.smtplib import (
     ca_file_note,
     check_smtplib,
     keyring_guard,
+    password_note,
     python_password,
+    refuse_international_sender,
 )
 
 __all__ = ["render"]
@@ -18,6 +20,8 @@ __all__ = ["render"]
 
 def render(settings: Settings, options: RenderOptions) -> Rendered:
     check_smtplib(settings, options)
+    # Django writes such a name as an encoded word (=?utf-8?b?...?=@...): another address.
+    refuse_international_sender(settings, "Django")
     password = python_password(settings, options) if settings.auth else None
     lines = python_comment(_("Outgoing mail through {host} port {port}; written by "
                              "smtp-wizard.").format(host=settings.host, port=settings.port))
@@ -48,6 +52,7 @@ def render(settings: Settings, options: RenderOptions) -> Rendered:
         lines += ca_file_note(settings)
     if password is not None:
         lines.append(f"EMAIL_HOST_USER = {python_string(settings.username)}")
+        lines += password_note(settings, options)
         lines.append(f"EMAIL_HOST_PASSWORD = {password.expression}")
         if password.from_keyring:
             lines += keyring_guard("EMAIL_HOST_PASSWORD", settings)

@@ -23,6 +23,9 @@ __all__ = [
 
 COMMENT_WIDTH = 88
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# PEP 263: in a file's first two lines, a comment with "coding:" or "coding=" chooses the
+# codec Python reads the whole file with (utf-7 would turn "+AAo-" into a line break).
+_CODING = re.compile(r"coding([:=])")
 
 
 def _checked(value: str) -> str:
@@ -62,11 +65,18 @@ def number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
+def _visible(text: str) -> str:
+    """Characters that print as nothing or reorder what follows (U+202E), escaped as
+    `repr()` escapes them in a literal."""
+    return "".join(char if char.isprintable() else ascii(char)[1:-1]
+                   for char in text)
+
+
 def _comment(text: str, prefix: str, indent: str) -> list[str]:
     lines: list[str] = []
     # Translations may bring their own line breaks; each becomes a comment line.
     for paragraph in text.splitlines() or [""]:
-        paragraph = _CONTROL.sub(" ", paragraph)
+        paragraph = _visible(_CONTROL.sub(" ", paragraph))
         wrapped = textwrap.wrap(paragraph, width=COMMENT_WIDTH - len(indent) - len(prefix),
                                 break_long_words=False, break_on_hyphens=False)
         lines.extend(wrapped or [""])
@@ -78,6 +88,10 @@ def php_comment(text: str, indent: str = "") -> list[str]:
     return _comment(text.replace("?>", "? >"), "//", indent)
 
 
-def python_comment(text: str, indent: str = "") -> list[str]:
-    """`# ...` lines."""
+def python_comment(text: str, indent: str = "", *, python2: bool = False) -> list[str]:
+    """`# ...` lines that can never declare the file's encoding. For Python 2, which
+    refuses a non-ASCII byte in a file without a coding line, ASCII with escapes."""
+    text = _CODING.sub(r"coding \1", text)
+    if python2:
+        text = text.encode("ascii", "backslashreplace").decode("ascii")
     return _comment(text, "#", indent)

@@ -34,9 +34,10 @@ def render(settings: Settings, options: RenderOptions) -> Rendered:
                 "maintenance scripts needs the variable there too.").format(
                     name=options.env_var)
         if secrets is not None:
-            lines += php_comment(_("The SMTP password lives in a separate file (mode 0600, "
-                                   "readable only by the web server's account), so this "
-                                   "file holds no secret."))
+            lines += php_comment(_("The SMTP password lives in a separate file that only "
+                                   "the accounts running the wiki's PHP (the web server "
+                                   "and the job runner) may read, so this file holds no "
+                                   "secret."))
             lines.append(f"require {php_string(secrets[0])};")
 
     lines.append("$wgEnableEmail = true;")
@@ -71,7 +72,9 @@ def _entries(settings: Settings, options: RenderOptions, password_expr: str,
 
     host_notes: list[str] = []
     if settings.security is Security.TLS:
-        host_notes.append(_("ssl:// means TLS from the first byte (implicit TLS)."))
+        host_notes.append(_("ssl:// means TLS from the first byte (implicit TLS): nothing, "
+                            "the password included, is sent before the encryption is in "
+                            "place."))
     if settings.ascii_host != settings.host:
         host_notes.append(_("{name} in the ASCII form PHP needs.").format(name=settings.host))
     entry("host", php_string(settings.mediawiki_host), " ".join(host_notes) or None)
@@ -87,13 +90,16 @@ def _entries(settings: Settings, options: RenderOptions, password_expr: str,
     if settings.auth:
         entry("username", php_string(settings.username))
         entry("password", password_expr, password_note)
-    starttls = _starttls_note(settings, options)
-    if starttls is not None:
-        out.extend(php_comment(starttls, _INDENT))
-    if options.pear_starttls and settings.security is Security.STARTTLS:
-        entry("starttls", "true")
+    if settings.security is Security.STARTTLS:
+        # pear/mail before 1.5 ignores keys it does not know, so the key is always safe.
+        entry("starttls", "true", _starttls_note(settings, options))
+    elif settings.security is Security.NONE:
+        out.extend(php_comment(_no_tls_note(settings), _INDENT))
     entry("timeout", number(settings.timeout),
-          _("Seconds to wait for the connection, so a wrong port can never hang the wiki."))
+          _("Seconds PEAR waits for the connection to open. It does not limit the wait "
+            "for replies: a port that accepts and then stays silent (465 without ssl://) "
+            "hangs every page that sends mail, whatever this says. So test host, prefix "
+            "and port (smtp-wizard check) before changing them."))
     if options.pinned_cafile:
         out.extend(php_comment(_(
             "SELF-SIGNED OPT-IN: PHP trusts only the certificate(s) in {path} for this "
@@ -122,20 +128,34 @@ def _auth_note(settings: Settings) -> str | None:
     return None
 
 
-def _starttls_note(settings: Settings, options: RenderOptions) -> str | None:
-    if settings.security is Security.NONE and settings.auth:
-        return _("No prefix: PEAR switches to STARTTLS inside auth() when the server "
-                 "offers it; the wizard refuses a server that would take the password in "
-                 "clear.")
-    if settings.security is Security.STARTTLS:
-        if options.pear_starttls:
-            return _("pear/mail >= 1.5: STARTTLS is required, and sending fails rather "
-                     "than go on in clear.")
-        if not settings.auth:
-            return _("WARNING: before pear/mail 1.5, PEAR uses STARTTLS only together "
-                     "with auth; without auth this mail travels in clear text.")
-        return _("PEAR switches to STARTTLS inside auth().")
-    return None
+def _starttls_note(settings: Settings, options: RenderOptions) -> str:
+    if options.pear_starttls is False:
+        known = _("The pear/mail found for this wiki is older than 1.5 and ignores "
+                  "'starttls'.")
+    elif options.pear_starttls:
+        known = _("'starttls' (pear/mail 1.5 and newer, as found for this wiki): TLS "
+                  "starts before the mail is sent.")
+    else:
+        known = _("'starttls' needs pear/mail 1.5 or newer; older ones ignore it.")
+    if not settings.auth:
+        if options.pear_starttls is False:
+            return known + " " + _("WARNING: without auth this mail travels in clear "
+                                   "text; update pear/mail or turn auth on.")
+        return known + " " + _("Without auth, sending fails rather than go on in clear "
+                               "when the server does not offer STARTTLS (pear/mail 1.5+).")
+    return known + " " + _(
+        "With auth, PEAR starts TLS inside auth() only if the server's EHLO offers "
+        "STARTTLS, and otherwise logs in in clear, so whoever strips that offer on the "
+        "way reads the password. Implicit TLS (ssl://, port 465) has no such gap: prefer "
+        "it when the server offers it.")
+
+
+def _no_tls_note(settings: Settings) -> str:
+    if settings.auth:
+        return _("No prefix and no 'starttls': PEAR starts TLS inside auth() only if the "
+                 "server's EHLO offers STARTTLS, and otherwise logs in in clear. Prefer "
+                 "ssl:// on port 465, or STARTTLS.")
+    return _("No TLS: this mail travels in clear text.")
 
 
 def _password(options: RenderOptions) -> tuple[str, tuple[str, str] | None]:
@@ -156,7 +176,8 @@ def _password(options: RenderOptions) -> tuple[str, tuple[str, str] | None]:
 def _secrets_file(password: str) -> str:
     """The PHP secrets file that the snippet's `require` loads."""
     lines = ["<?php"]
-    lines += php_comment(_("SMTP password for $wgSMTP, written by smtp-wizard. Keep this "
-                           "file mode 0600, readable only by the web server's account."))
+    lines += php_comment(_("SMTP password for $wgSMTP, written by smtp-wizard. Only the "
+                           "accounts that run the wiki's PHP (the web server, the job "
+                           "runner) may read this file."))
     lines.append(f"{SECRET_VARIABLE} = {php_string(password)};")
     return "\n".join(lines) + "\n"

@@ -14,7 +14,13 @@ from wizard.model.i18n import _
 from wizard.model.settings import Security, Settings
 from wizard.render import PasswordMode, Rendered, RenderError, RenderOptions, Target
 from wizard.render.literals import python_comment, python_string
-from wizard.render.smtplib import check_smtplib, keyring_guard, python_password
+from wizard.render.smtplib import (
+    check_smtplib,
+    keyring_guard,
+    password_note,
+    python_password,
+    refuse_international_sender,
+)
 
 __all__ = ["VERSIONS", "render"]
 
@@ -42,6 +48,7 @@ def render(settings: Settings, options: RenderOptions) -> Rendered:
         secrets = password.secrets_file
         if password.module:
             lines.append(f"import {password.module}")
+        lines += password_note(settings, options, python2=legacy)
         if legacy:
             if options.password_mode is PasswordMode.INLINE:
                 login = string(f"{settings.username} {options.checked_password()}")
@@ -59,6 +66,8 @@ def render(settings: Settings, options: RenderOptions) -> Rendered:
 
 def _refuse(settings: Settings, options: RenderOptions, *, legacy: bool) -> None:
     check_smtplib(settings, options)
+    # MoinMoin hands the address to smtplib's sendmail() without SMTPUTF8.
+    refuse_international_sender(settings, "MoinMoin")
     if settings.security is Security.TLS:
         raise RenderError(_("MoinMoin cannot use TLS from the first byte (ssl://, port "
                             "465). Use the server's STARTTLS port, usually 587."))
@@ -79,24 +88,26 @@ def _refuse(settings: Settings, options: RenderOptions, *, legacy: bool) -> None
 
 
 def _comments(settings: Settings, *, legacy: bool) -> list[str]:
-    lines = python_comment(_("Outgoing mail through {host} port {port}; written by "
-                             "smtp-wizard. Paste these lines inside \"class Config(...)\" "
-                             "in wikiconfig.py.").format(host=settings.host,
-                                                         port=settings.port))
+    def comment(text: str) -> list[str]:
+        return python_comment(text, python2=legacy)
+
+    lines = comment(_("Outgoing mail through {host} port {port}; written by smtp-wizard. "
+                      "Paste these lines inside \"class Config(...)\" in wikiconfig.py."
+                      ).format(host=settings.host, port=settings.port))
     if settings.security is Security.STARTTLS:
         if legacy and not settings.auth:
-            lines += python_comment(_("WARNING: MoinMoin 1.9 uses STARTTLS only together "
-                                      "with mail_login; this mail travels in clear text."))
+            lines += comment(_("WARNING: MoinMoin 1.9 uses STARTTLS only together with "
+                               "mail_login; this mail travels in clear text."))
         else:
-            lines += python_comment(_(
+            lines += comment(_(
                 "WARNING: MoinMoin uses STARTTLS when the server offers it, but does not "
                 "check the certificate, and if STARTTLS fails it silently goes on in clear "
                 "text, password included."))
     else:
-        lines += python_comment(_("No TLS: this mail travels in clear text."))
-    lines += python_comment(_("MoinMoin has no timeout: a server that stops answering "
-                              "blocks the request that sends the mail."))
+        lines += comment(_("No TLS: this mail travels in clear text."))
+    lines += comment(_("MoinMoin has no timeout: a server that stops answering blocks the "
+                       "request that sends the mail."))
     if legacy and settings.auth:
-        lines += python_comment(_("mail_login is split at white space: the password must "
-                                  "not contain any."))
+        lines += comment(_("mail_login is split at white space: the password must not "
+                           "contain any."))
     return lines

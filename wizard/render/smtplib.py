@@ -9,10 +9,12 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 
+from wizard.model.diagnosis import diagnose
 from wizard.model.i18n import _
 from wizard.model.settings import Security, Settings
 from wizard.render import PasswordMode, Rendered, RenderError, RenderOptions, Target
 from wizard.render.literals import number, python_comment, python_string
+from wizard.smtp.clients import SMTPLIB
 from wizard.store.keyring import service_name
 
 __all__ = [
@@ -20,7 +22,9 @@ __all__ = [
     "ca_file_note",
     "check_smtplib",
     "keyring_guard",
+    "password_note",
     "python_password",
+    "refuse_international_sender",
     "render",
 ]
 
@@ -48,13 +52,36 @@ def check_smtplib(settings: Settings, options: RenderOptions) -> None:
         raise RenderError(_("Without STARTTLS or TLS, smtplib would send the password in "
                             "clear text: choose STARTTLS (usually port 587) or TLS "
                             "(usually port 465)."))
-    known = [settings.username]
-    if options.password_mode in (PasswordMode.INLINE, PasswordMode.FILE):
-        known.append(options.checked_password())
-    # smtplib encodes the AUTH exchange as ASCII and fails at send time otherwise.
-    if not all(value.isascii() for value in known):
-        raise RenderError(_("Python's smtplib can only log in with a user name and "
-                            "password made of ASCII characters."))
+    known = [(_("user name"), settings.username)]
+    if options.password is not None:
+        known.append((_("password"), options.password))
+    elif options.password_mode in (PasswordMode.INLINE, PasswordMode.FILE):
+        options.checked_password()
+    for what, value in known:
+        if SMTPLIB.ascii_credentials and not value.isascii():
+            # The same finding as `check --client smtplib`, so both always agree.
+            found = diagnose("auth-non-ascii", client=SMTPLIB.name, what=what)
+            raise RenderError(f"{found.cause} {found.fix}")
+
+
+def password_note(settings: Settings, options: RenderOptions, indent: str = "", *,
+                  python2: bool = False) -> list[str]:
+    """When the password is not known here (environment, keyring): the rule it must
+    follow, which `check --client smtplib` tests."""
+    if not settings.auth or options.password is not None:
+        return []
+    return python_comment(_("smtplib sends the password as ASCII: one with any other "
+                            "character fails with UnicodeEncodeError at login (smtp-wizard "
+                            "check --client smtplib tells)."), indent, python2=python2)
+
+
+def refuse_international_sender(settings: Settings, software: str) -> None:
+    """Django and MoinMoin send through sendmail(), never with SMTPUTF8."""
+    local = settings.sender.rpartition("@")[0]
+    if not local.isascii():
+        found = diagnose("address-smtputf8", address=settings.sender, why=_(
+            "{software} does not use SMTPUTF8").format(software=software))
+        raise RenderError(f"{found.cause} {found.fix}")
 
 
 def python_password(settings: Settings, options: RenderOptions, *,
@@ -117,14 +144,15 @@ def keyring_guard(name: str, settings: Settings, indent: str = "") -> list[str]:
 def render(settings: Settings, options: RenderOptions) -> Rendered:
     check_smtplib(settings, options)
     password = python_password(settings, options) if settings.auth else None
-    lines = _head(settings, password)
+    lines = _head(settings, options, password)
     lines += ["", "", "def send(to: str | Sequence[str], subject: str, body: str) -> None:"]
     lines += [f"    {line}" for line in _send_body(settings, password is not None)]
     secrets = password.secrets_file if password is not None else None
     return Rendered(Target.SMTPLIB, "\n".join(lines) + "\n", secrets, "python", "wiki_mail.py")
 
 
-def _head(settings: Settings, password: PythonPassword | None) -> list[str]:
+def _head(settings: Settings, options: RenderOptions,
+          password: PythonPassword | None) -> list[str]:
     """The module's comment, imports and constants."""
     stdlib = {"smtplib"}
     if settings.security is not Security.NONE:
@@ -151,6 +179,9 @@ def _head(settings: Settings, password: PythonPassword | None) -> list[str]:
     lines += [
         f"HOST = {python_string(settings.ascii_host)}",
         f"PORT = {settings.port}",
+        *(python_comment(_("SENDER has characters other than ASCII before the @: "
+                           "send_message() then uses SMTPUTF8, and fails if the server does "
+                           "not offer it.")) if not settings.sender.isascii() else []),
         f"SENDER = {python_string(settings.sender)}",
         *python_comment(_("Seconds to wait for the server before giving up.")),
         f"TIMEOUT = {number(settings.timeout)}",
@@ -161,6 +192,7 @@ def _head(settings: Settings, password: PythonPassword | None) -> list[str]:
     ]
     if password is not None:
         lines.append(f"USERNAME = {python_string(settings.username)}")
+        lines += password_note(settings, options)
         lines.append(f"PASSWORD = {password.expression}")
         if password.from_keyring:
             lines += keyring_guard("PASSWORD", settings)

@@ -11,58 +11,34 @@ import asyncio
 import contextlib
 import socket
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
-from pathlib import Path
-from typing import TypeVar
+from collections.abc import Callable
 
 import aiosmtplib
-import dns.asyncresolver
 
 from wizard.model.diagnosis import Diagnosis, diagnose
 from wizard.model.i18n import _
 from wizard.model.report import Report, Status, Step
 from wizard.model.settings import Client, Security, Settings
+from wizard.smtp.checkrun import CheckOptions, ProgressCallback, Run, Stop
+from wizard.smtp.clients import CHECKABLE
 from wizard.smtp.connect import (
     Failure,
     RecordingSMTP,
     TlsFacts,
     connect,
-    record_reply,
     starttls,
 )
 from wizard.smtp.dns import resolve_addresses
+from wizard.smtp.envelope import envelope
 from wizard.smtp.transcript import Line, Redactor, Transcript
 
 __all__ = [
     "CheckOptions",
-    "auth_order",
+    "ProgressCallback",
     "planned_steps",
     "run_check",
+    "stopped_report",
 ]
-
-T = TypeVar("T")
-ProgressCallback = Callable[[str, Step | None], None]
-"""Called with (step id, None) when a step starts and (step id, step) when it ends."""
-
-# PEAR Net_SMTP tries the first of its list that the server offers; DIGEST-MD5 and
-# CRAM-MD5 need Auth_SASL, so they are used only when asked for. smtplib tries its list
-# in order until one succeeds.
-_PEAR_ORDER = ("LOGIN", "PLAIN")
-_SMTPLIB_ORDER = ("CRAM-MD5", "PLAIN", "LOGIN")
-
-
-@dataclass(frozen=True)
-class CheckOptions:
-    client: Client = Client.PEAR
-    rcpt: str | None = None
-    """RCPT TO address; without it only MAIL FROM is tried."""
-    send_test: bool = False
-    """Send a real test message to `rcpt` (otherwise RSET: nothing is sent)."""
-    resolver: dns.asyncresolver.Resolver | None = None
-    hosts_path: str | Path = "/etc/hosts"
 
 
 def planned_steps(settings: Settings, options: CheckOptions) -> list[str]:
@@ -82,16 +58,6 @@ def planned_steps(settings: Settings, options: CheckOptions) -> list[str]:
     return steps
 
 
-def auth_order(client: Client, offered: list[str], forced: str | None) -> list[str]:
-    """The mechanisms the target client would try, in order, given the server's offer."""
-    offered_upper = [mechanism.upper() for mechanism in offered]
-    if forced:
-        return [forced] if forced in offered_upper else []
-    if client is Client.PEAR:
-        return [m for m in _PEAR_ORDER if m in offered_upper][:1]
-    return [m for m in _SMTPLIB_ORDER if m in offered_upper]
-
-
 def _auth_diagnosis(code: int, message: str) -> Diagnosis:
     reply = f"{code} {message}".replace("\n", " ")
     lowered = reply.lower()
@@ -100,60 +66,6 @@ def _auth_diagnosis(code: int, message: str) -> Diagnosis:
     if "5.7.139" in reply or "5.7.30" in reply or "smtpclientauthentication" in lowered:
         return diagnose("auth-basic-disabled", reply=reply)
     return diagnose("auth-failed", reply=reply)
-
-
-class _Stop(Exception):
-    """Internal: a step failed and the remaining ones cannot run."""
-
-
-class _Run:
-    """Bookkeeping of one check: the current step, its transcript slice and timing."""
-
-    def __init__(self, settings: Settings, options: CheckOptions, transcript: Transcript,
-                 on_progress: ProgressCallback | None) -> None:
-        self.settings = settings
-        self.options = options
-        self.transcript = transcript
-        self.on_progress = on_progress
-        self.steps: list[Step] = []
-        self.auth_offered: tuple[str, ...] | None = None
-        """AUTH mechanisms of the latest EHLO answered, upper case; None before one."""
-        self.current = ""
-        self._mark = 0
-        self._started = 0.0
-
-    def begin(self, step_id: str) -> None:
-        self.current = step_id
-        self._mark = self.transcript.mark()
-        self._started = time.monotonic()
-        if self.on_progress is not None:
-            self.on_progress(step_id, None)
-
-    def finish(self, status: Status, summary: str, details: tuple[str, ...] | list[str] = (),
-               diagnosis: Diagnosis | None = None) -> None:
-        step = Step(self.current, status, summary, tuple(details), diagnosis,
-                    self.transcript.since(self._mark), time.monotonic() - self._started)
-        self.steps.append(step)
-        if self.on_progress is not None:
-            self.on_progress(step.id, step)
-
-    def ehlo_answered(self, smtp: RecordingSMTP) -> None:
-        # Read now: aiosmtplib forgets the EHLO answer when the connection closes.
-        self.auth_offered = tuple(m.upper() for m in smtp.server_auth_methods)
-
-    def fail(self, failure: Failure) -> None:
-        self.current = failure.step
-        self.finish(Status.FAIL, failure.summary, failure.details, failure.diagnosis)
-        raise _Stop
-
-    def stop(self, summary: str, diagnosis: Diagnosis, details: tuple[str, ...] = ()) -> None:
-        self.finish(Status.FAIL, summary, details, diagnosis)
-        raise _Stop
-
-    async def command(self, awaitable: Awaitable[T]) -> T:
-        """One protocol exchange under the settings' deadline."""
-        async with asyncio.timeout(self.settings.timeout):
-            return await awaitable
 
 
 async def _helo_name(settings: Settings, client: Client) -> str:
@@ -165,7 +77,7 @@ async def _helo_name(settings: Settings, client: Client) -> str:
     return await asyncio.to_thread(socket.getfqdn)
 
 
-async def _dns(run: _Run) -> None:
+async def _dns(run: Run) -> None:
     settings = run.settings
     run.begin("dns")
     result = await resolve_addresses(settings.host, resolver=run.options.resolver,
@@ -173,16 +85,16 @@ async def _dns(run: _Run) -> None:
                                      hosts_path=run.options.hosts_path)
     if result.addresses:
         run.finish(Status.OK, _("{host} has the address {addresses}.").format(
-            host=settings.host, addresses=", ".join(result.addresses)))
+            host=settings.shown_host, addresses=", ".join(result.addresses)))
         return
     code = {"nxdomain": "dns-nxdomain", "timeout": "dns-timeout"}.get(
         result.outcome, "dns-no-address")
-    run.stop(_("{host} does not resolve.").format(host=settings.host),
+    run.stop(_("{host} does not resolve.").format(host=settings.shown_host),
              diagnose(code, host=settings.host, suggestion=""),
              (result.error,) if result.error else ())
 
 
-async def _connect(run: _Run, helo: str) -> RecordingSMTP:
+async def _connect(run: Run, helo: str) -> RecordingSMTP:
     settings = run.settings
     run.begin("connect")
     outcome = await connect(settings, run.transcript, local_hostname=helo)
@@ -193,6 +105,7 @@ async def _connect(run: _Run, helo: str) -> RecordingSMTP:
         run.fail(outcome)
     assert isinstance(outcome, RecordingSMTP)
     banner = run.transcript.lines[-1].text if run.transcript.lines else ""
+    run.banner = banner
     run.finish(Status.OK, _("Connected to port {port}; the server greets.").format(
         port=settings.port), (banner,))
     if settings.security is Security.TLS:
@@ -201,7 +114,7 @@ async def _connect(run: _Run, helo: str) -> RecordingSMTP:
     return outcome
 
 
-def _tls_ok(run: _Run, facts: TlsFacts, how: str) -> None:
+def _tls_ok(run: Run, facts: TlsFacts, how: str) -> None:
     cert = facts.cert
     summary = _("{how}: {version}, certificate verified.").format(how=how, version=facts.version)
     if cert is not None:
@@ -213,7 +126,7 @@ def _tls_ok(run: _Run, facts: TlsFacts, how: str) -> None:
     run.finish(Status.OK, summary, facts.describe())
 
 
-async def _ehlo(run: _Run, smtp: RecordingSMTP, helo: str) -> None:
+async def _ehlo(run: Run, smtp: RecordingSMTP, helo: str) -> None:
     run.begin("ehlo")
     try:
         await run.command(smtp.ehlo(hostname=helo))
@@ -226,7 +139,7 @@ async def _ehlo(run: _Run, smtp: RecordingSMTP, helo: str) -> None:
                (_("extensions: {list}").format(list=" ".join(extensions) or "-"),))
 
 
-async def _starttls(run: _Run, smtp: RecordingSMTP, helo: str) -> bool:
+async def _starttls(run: Run, smtp: RecordingSMTP, helo: str) -> bool:
     """The TLS step for connections that start plain; returns whether it is encrypted."""
     settings, client = run.settings, run.options.client
     offered = smtp.supports_extension("starttls")
@@ -257,21 +170,38 @@ async def _starttls(run: _Run, smtp: RecordingSMTP, helo: str) -> bool:
     return False
 
 
-async def _auth(run: _Run, smtp: RecordingSMTP, password: str | None) -> None:
-    settings, client = run.settings, run.options.client
+async def _auth(run: Run, smtp: RecordingSMTP, password: str | None) -> None:
+    settings, model = run.settings, run.model
     run.begin("auth")
     offered = smtp.server_auth_methods
     if not offered:
         run.stop(_("The server offers no AUTH."), diagnose("auth-not-offered"))
-    order = auth_order(client, offered, settings.auth_mechanism)
+    order = model.order(offered, settings.auth_mechanism)
     if not order:
-        usable = settings.auth_mechanism or ", ".join(
-            _PEAR_ORDER if client is Client.PEAR else _SMTPLIB_ORDER)
+        usable = settings.auth_mechanism or ", ".join(model.mechanisms)
         run.stop(_("No AUTH mechanism in common with the server."),
                  diagnose("auth-mechanism", offered=" ".join(offered).upper(), usable=usable))
     if password is None:
         run.finish(Status.SKIPPED, _("No password given: AUTH not tried."))
         return
+    if model.ascii_credentials and not (settings.username.isascii() and password.isascii()):
+        # smtplib raises UnicodeEncodeError in login() before a byte reaches the server.
+        what = _("password") if settings.username.isascii() else _("user name")
+        run.stop(_("{client} cannot send this {what}: it is not ASCII.").format(
+            client=model.name, what=what), diagnose("auth-non-ascii", client=model.name,
+                                                    what=what))
+    untested = order[0] if order[0] not in CHECKABLE else None
+    if untested is not None:
+        # Net_SMTP would use a mechanism the check cannot speak: log in with the best
+        # one it can, and say that the target's own choice was not tried.
+        offered_upper = {m.upper() for m in offered}
+        order = [m for m in model.mechanisms if m in CHECKABLE and m in offered_upper][:1]
+        if not order:
+            run.finish(Status.WARN, _("{client} would log in with {mechanism}, which this "
+                                      "check cannot do.").format(
+                client=model.name, mechanism=untested), (), _untested(model.name, untested,
+                                                                      None))
+            return
     methods = {"LOGIN": smtp.auth_login, "PLAIN": smtp.auth_plain,
                "CRAM-MD5": smtp.auth_crammd5}
     error: aiosmtplib.SMTPAuthenticationError | None = None
@@ -281,70 +211,25 @@ async def _auth(run: _Run, smtp: RecordingSMTP, password: str | None) -> None:
         except aiosmtplib.SMTPAuthenticationError as exc:
             error = exc
             continue
-        run.finish(Status.OK, _("Logged in as {user} with {mechanism}.").format(
-            user=settings.username, mechanism=mechanism),
-            (_("the server offers: {list}").format(list=" ".join(offered).upper()),))
+        summary = _("Logged in as {user} with {mechanism}.").format(
+            user=settings.username, mechanism=mechanism)
+        details = (_("the server offers: {list}").format(list=" ".join(offered).upper()),)
+        if untested is not None:
+            run.finish(Status.WARN, summary, details, _untested(model.name, untested,
+                                                                mechanism))
+        else:
+            run.finish(Status.OK, summary, details)
         return
     assert error is not None
     run.stop(_("The server rejected the login of {user}.").format(user=settings.username),
              _auth_diagnosis(error.code, error.message))
 
 
-def _test_message(settings: Settings, rcpt: str) -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = settings.sender
-    message["To"] = rcpt
-    message["Subject"] = _("smtp-wizard test message")
-    message["Date"] = formatdate(localtime=True)
-    message["Message-ID"] = make_msgid(domain=settings.id_host or settings.sender_domain
-                                       or settings.ascii_host)
-    message.set_content(_("This message was sent by smtp-wizard to test the mail settings "
-                          "of {host}:{port}. It needs no reply.").format(
-        host=settings.url_host, port=settings.port))
-    return message
-
-
-async def _envelope(run: _Run, smtp: RecordingSMTP) -> None:
-    settings, rcpt = run.settings, run.options.rcpt
-    run.begin("sender")
-    try:
-        await run.command(smtp.mail(settings.sender))
-    except aiosmtplib.SMTPSenderRefused as exc:
-        reply = f"{exc.code} {exc.message}"
-        if exc.code == 530:
-            run.stop(_("The server wants a login first."), diagnose("auth-required", reply=reply))
-        run.stop(_("The server refused the sender {sender}.").format(sender=settings.sender),
-                 diagnose("sender-rejected", sender=settings.sender, reply=reply))
-    run.finish(Status.OK, _("The server accepts {sender} as sender.").format(
-        sender=settings.sender))
-    if rcpt:
-        run.begin("recipient")
-        try:
-            await run.command(smtp.rcpt(rcpt))
-        except aiosmtplib.SMTPRecipientRefused as exc:
-            reply = f"{exc.code} {exc.message}"
-            code = "auth-required" if exc.code == 530 else "recipient-rejected"
-            run.stop(_("The server refused the recipient {rcpt}.").format(rcpt=rcpt),
-                     diagnose(code, rcpt=rcpt, reply=reply))
-        run.finish(Status.OK, _("The server accepts mail for {rcpt}.").format(rcpt=rcpt))
-    if rcpt and run.options.send_test:
-        run.begin("send")
-        message = _test_message(settings, rcpt)
-        data = message.as_bytes()
-        run.transcript.client("DATA")
-        run.transcript.client(_("<message of {n} bytes, Message-ID {id}>").format(
-            n=len(data), id=message["Message-ID"]))
-        try:
-            accepted = await run.command(smtp.data(data))
-        except aiosmtplib.SMTPDataError as exc:
-            record_reply(run.transcript, exc.code, exc.message)
-            run.stop(_("The server refused the test message."),
-                     diagnose("data-rejected", reply=f"{exc.code} {exc.message}"))
-        record_reply(run.transcript, accepted.code, accepted.message)
-        run.finish(Status.OK, _("Test message sent to {rcpt}.").format(rcpt=rcpt),
-                   (f"Message-ID: {message['Message-ID']}",))
-    else:
-        await run.command(smtp.rset())
+def _untested(client: str, mechanism: str, tested: str | None) -> Diagnosis:
+    how = (_("it logged in with {tested} instead").format(tested=tested) if tested else
+           _("the login was not tried"))
+    return diagnose("auth-mechanism-untested", client=client, mechanism=mechanism, how=how,
+                    tested=tested or "LOGIN")
 
 
 async def run_check(
@@ -358,7 +243,7 @@ async def run_check(
     """Check `settings` against the live server as `options.client` would use them."""
     options = options or CheckOptions()
     redactor = Redactor([(settings.username, password)] if password else [])
-    run = _Run(settings, options, Transcript(redactor, on_line), on_progress)
+    run = Run(settings, options, Transcript(redactor, on_line), on_progress)
     smtp: RecordingSMTP | None = None
     try:
         if not settings.is_ip:
@@ -371,11 +256,11 @@ async def run_check(
         if settings.auth:
             await _auth(run, smtp, password)
         if settings.sender:
-            await _envelope(run, smtp)
+            await envelope(run, smtp)
         # The answer to QUIT changes nothing.
         with contextlib.suppress(aiosmtplib.SMTPException, OSError, TimeoutError):
             await asyncio.wait_for(smtp.quit(), timeout=min(2.0, settings.timeout))
-    except _Stop:
+    except Stop:
         pass
     except TimeoutError:
         run.finish(Status.FAIL, _("No answer within {timeout} s.").format(
@@ -396,6 +281,18 @@ async def run_check(
                     for step_id in planned_steps(settings, options) if step_id not in done)
     return Report("check", _target(settings, options), (*run.steps, *skipped),
                   auth_offered=run.auth_offered)
+
+
+def stopped_report(settings: Settings, options: CheckOptions, failure: Failure) -> Report:
+    """The report of a check that could not begin (`--security auto` found no SMTP on
+    the port): `failure`, and the steps after it not run."""
+    planned = planned_steps(settings, options)
+    later = planned[planned.index(failure.step) + 1:] if failure.step in planned else []
+    failed = Step(failure.step, Status.FAIL, failure.summary, failure.details,
+                  failure.diagnosis)
+    skipped = tuple(Step(step_id, Status.SKIPPED, _("Not run: an earlier step failed."))
+                    for step_id in later)
+    return Report("check", _target(settings, options), (failed, *skipped))
 
 
 def _target(settings: Settings, options: CheckOptions) -> dict[str, object]:

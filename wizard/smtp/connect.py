@@ -19,11 +19,19 @@ from aiosmtplib.typing import Default
 from wizard.model.diagnosis import Diagnosis, diagnose
 from wizard.model.i18n import _
 from wizard.model.settings import Security, Settings
-from wizard.smtp.ports import PortState, open_socket, probe_port
+from wizard.smtp.ports import PortResult, PortState, open_socket, probe_port
 from wizard.smtp.tls import CertInfo, cert_diagnosis, client_context, insecure_context, parse_cert
 from wizard.smtp.transcript import REDACTED, Transcript
 
-__all__ = ["Failure", "RecordingSMTP", "TlsFacts", "connect", "record_reply", "starttls"]
+__all__ = [
+    "Failure",
+    "RecordingSMTP",
+    "TlsFacts",
+    "connect",
+    "port_failure",
+    "record_reply",
+    "starttls",
+]
 
 
 def record_reply(transcript: Transcript, code: int, message: str) -> None:
@@ -96,20 +104,23 @@ def _facts(settings: Settings, **more: object) -> dict[str, object]:
             **more}
 
 
-async def _peer_certificate(settings: Settings, *, starttls: bool) -> CertInfo | None:
-    """Second look, without verification, at a certificate that failed verification."""
+async def _peer_certificate(settings: Settings, *,
+                            starttls: bool) -> tuple[CertInfo | None, str]:
+    """Second look, without verification, at a certificate that failed verification;
+    with the text of the server's reply to STARTTLS (PEAR quotes it in its error)."""
     smtp = aiosmtplib.SMTP(hostname=settings.ascii_host, port=settings.port,
                            use_tls=not starttls, start_tls=False,
                            tls_context=insecure_context(), timeout=None,
                            local_hostname="smtp-wizard.invalid")
+    reply = ""
     try:
         await smtp.connect()
         if starttls:
-            await smtp.starttls(tls_context=insecure_context())
+            reply = (await smtp.starttls(tls_context=insecure_context())).message
         der = smtp.get_transport_info("ssl_object").getpeercert(binary_form=True)
-        return parse_cert(der) if der else None
+        return (parse_cert(der) if der else None), reply
     except (aiosmtplib.SMTPException, OSError, ValueError):
-        return None
+        return None, reply
     finally:
         smtp.close()
 
@@ -122,11 +133,11 @@ async def _tls_failure(settings: Settings, transcript: Transcript, exc: BaseExce
     if isinstance(cause, ssl.SSLCertVerificationError):
         try:
             async with asyncio.timeout(settings.timeout):
-                cert = await _peer_certificate(settings, starttls=starttls)
+                cert, reply = await _peer_certificate(settings, starttls=starttls)
         except TimeoutError:
-            cert = None
+            cert, reply = None, ""
         diagnosis = cert_diagnosis(cause, cert, settings.host, settings.port,
-                                   starttls=starttls)
+                                   starttls=starttls, reply=reply)
         return Failure("tls", _("The certificate was not accepted: {reason}.").format(
             reason=cause.verify_message), diagnosis, tuple(cert.describe()) if cert else ())
     if not starttls:
@@ -171,10 +182,16 @@ async def connect(settings: Settings, transcript: Transcript, *, local_hostname:
                          start_tls=False, local_hostname=local_hostname, timeout=None,
                          tls_context=client_context(settings.ca_file))
     try:
-        async with asyncio.timeout(settings.timeout):
-            banner = await smtp.connect()
-    except TimeoutError:
+        # aiosmtplib bounds the TLS handshake and the wait for the greeting each by the
+        # timeout and says which one ran out; the outer deadline only backs that up.
+        async with asyncio.timeout(2 * settings.timeout + 1):
+            banner = await smtp.connect(timeout=settings.timeout)
+    except TimeoutError as exc:
         smtp.close()
+        if implicit and _in_handshake(exc):
+            transcript.note(_("no answer to the TLS handshake"))
+            return Failure("tls", _("The TLS handshake did not finish in time."),
+                           diagnose("tls-handshake-timeout", **facts))
         if not implicit:
             # Silence is how an implicit-TLS port answers a plain client.
             try:
@@ -204,6 +221,33 @@ async def connect(settings: Settings, transcript: Transcript, *, local_hostname:
                        diagnose("connection-lost", stage=_("the greeting")))
     record_reply(transcript, banner.code, banner.message)
     return smtp
+
+
+def port_failure(settings: Settings, seen: PortResult) -> Failure:
+    """Why the port cannot be checked, when a look at it (`--security auto`) found no
+    SMTP there: named as a check's connect step would name it."""
+    facts = _facts(settings)
+    if seen.state is PortState.REFUSED:
+        return Failure("connect", _("Connection refused."), diagnose("tcp-refused", **facts))
+    if seen.state is PortState.TIMEOUT:
+        return Failure("connect", _("No answer from port {port}.").format(port=settings.port),
+                       diagnose("tcp-timeout", **facts))
+    if seen.state is PortState.SILENT:
+        return Failure("connect", _("No SMTP greeting, and no answer to TLS either."),
+                       diagnose("no-banner", **facts))
+    if seen.state is PortState.NOT_SMTP:
+        return Failure("connect", _("The server does not speak SMTP."),
+                       diagnose("not-smtp", **facts, error=seen.detail))
+    return Failure("connect", _("Could not connect."),
+                   diagnose("tcp-error", **facts, error=seen.detail or seen.state))
+
+
+def _in_handshake(exc: TimeoutError) -> bool:
+    """Whether a connect that timed out was still in the TLS handshake: the socket is
+    connected already, so aiosmtplib's connect timeout can only be the handshake's,
+    while a missing greeting is a read timeout."""
+    return isinstance(exc, aiosmtplib.SMTPConnectTimeoutError) and not isinstance(
+        exc.__cause__, aiosmtplib.SMTPTimeoutError)
 
 
 async def starttls(smtp: RecordingSMTP, settings: Settings) -> Failure | None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from wizard.model.settings import Security, Settings, ip_literal
+from wizard.model.shown import visible
 from wizard.smtp.tls import insecure_context
 
 __all__ = [
@@ -129,9 +130,13 @@ async def _read_reply(reader: asyncio.StreamReader) -> tuple[int, list[str]]:
                 raise ProbeFailure(PortState.NOT_SMTP, "connection closed mid-reply") from None
             raise ProbeFailure(PortState.NOT_SMTP, "closed without a greeting") from None
         text = raw.decode("utf-8", "replace").rstrip("\r\n")
-        if len(text) < 3 or not text[:3].isdigit() or text[3:4] not in ("", " ", "-"):
-            raise ProbeFailure(PortState.NOT_SMTP, f"answered “{text[:60]}”")
-        lines.append(text)
+        code = text[:3]
+        # isascii: "²²⁰" is digits to isdigit() but not to int().
+        if len(code) < 3 or not (code.isascii() and code.isdigit()) or (
+                text[3:4] not in ("", " ", "-")):
+            raise ProbeFailure(PortState.NOT_SMTP, f"answered “{visible(text[:60])}”")
+        # Shown later in tables and reports: escape sequences made visible here.
+        lines.append(visible(text))
         if text[3:4] != "-":
             return int(text[:3]), lines
 
@@ -306,10 +311,20 @@ async def probe_ports(
 
 
 async def detect_security(settings: Settings) -> tuple[Security | None, PortResult]:
-    """What the port speaks, for `--security auto`: TLS, STARTTLS, or plain SMTP."""
+    """What the port speaks, for `--security auto`: TLS, STARTTLS, or plain SMTP; None
+    with what was seen instead (refused, silent, another protocol)."""
+    connected = False
+
+    def on_connect() -> None:
+        nonlocal connected
+        connected = True
+
     try:
         async with asyncio.timeout(settings.timeout):
-            seen = await probe_port(settings.ascii_host, settings.port)
+            seen = await probe_port(settings.ascii_host, settings.port, on_connect=on_connect)
     except TimeoutError:
-        seen = PortResult(settings.host, settings.port, PortState.TIMEOUT)
+        # A port that accepted the connection and then said nothing (not even to a TLS
+        # handshake) is silent; only one that never connected is filtered.
+        state = PortState.SILENT if connected else PortState.TIMEOUT
+        seen = PortResult(settings.host, settings.port, state)
     return SECURITY_OF_STATE.get(seen.state), seen

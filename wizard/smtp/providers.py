@@ -7,6 +7,8 @@ itself (gmail.com); `match_mx` recognises a custom domain hosted there by its MX
 (aspmx.l.google.com, *.mail.protection.outlook.com).
 
 Notes and hints are stored in English and translated when shown (`Provider.shown_notes`).
+Each preset names its sources; a fact none of them confirms is listed in `unverified`,
+and the shown notes say so.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from typing import Any
 from wizard.model.i18n import _
 from wizard.model.settings import Security, check_hostname, check_port
 
-__all__ = ["Provider", "Region", "load_providers", "match_domain", "match_mx"]
+__all__ = ["UNVERIFIABLE", "Provider", "Region", "load_providers", "match_domain",
+           "match_mx"]
 
 
 @dataclass(frozen=True)
@@ -51,11 +54,38 @@ class Provider:
     mx: tuple[str, ...] = ()
     regions: tuple[Region, ...] = ()
     notes: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    """Where the facts come from: the provider's documentation, the ISPDB."""
+    unverified: tuple[str, ...] = ()
+    """Fields no source confirms (host, port, alternatives, mx, regions, notes, ...)."""
+    ispdb_differs: str = ""
+    """Why the preset deliberately differs from the ISPDB entry for its domains."""
     region: str = ""
     """The region label when a match picked one (`match_mx`), else empty."""
 
     def shown_notes(self) -> list[str]:
-        return [_(note) for note in self.notes]
+        notes = [_(note) for note in self.notes]
+        if self.unverified:
+            notes.append(_("Unverified ({fields}): no documentation of the provider's own "
+                           "confirmed this; check it in the provider's help pages.").format(
+                fields=", ".join(self.unverified)))
+        return notes
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON form, notes translated as shown."""
+        return {
+            "id": self.id, "name": self.name, "host": self.host, "port": self.port,
+            "security": str(self.security),
+            "alternatives": [{"port": port, "security": str(security)}
+                             for port, security in self.alternatives],
+            "username": self.username or None,
+            "username_hint": self.shown_username_hint() or None,
+            "domains": list(self.domains), "mx": list(self.mx),
+            "regions": [{"label": r.label, "host": r.host, "mx": list(r.mx)}
+                        for r in self.regions],
+            "notes": self.shown_notes(), "sources": list(self.sources),
+            "unverified": list(self.unverified),
+        }
 
     def shown_username_hint(self) -> str:
         return _(self.username_hint) if self.username_hint else ""
@@ -79,13 +109,24 @@ def _suffix_match(host: str, suffix: str) -> bool:
 
 
 _KEYS = {"id", "name", "host", "port", "security", "alternatives", "username",
-         "username_hint", "domains", "mx", "regions", "notes"}
+         "username_hint", "domains", "mx", "regions", "notes", "sources", "unverified",
+         "ispdb_differs"}
+UNVERIFIABLE = {"host", "port", "security", "alternatives", "username", "domains", "mx",
+                "regions", "notes"}
+"""The fields a preset may mark as unverified."""
 
 
 def _strings(value: object) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise TypeError(f"expected a list of strings, not {value!r}")
     return tuple(value)
+
+
+def _unverified(fields: tuple[str, ...]) -> tuple[str, ...]:
+    unknown = set(fields) - UNVERIFIABLE
+    if unknown:
+        raise ValueError(f"unverified names unknown fields {sorted(unknown)}")
+    return fields
 
 
 def _parse(entry: dict[str, Any]) -> Provider:
@@ -111,6 +152,9 @@ def _parse(entry: dict[str, Any]) -> Provider:
                                  tuple(_normal(m) for m in _strings(region.get("mx", []))))
                           for region in entry.get("regions", [])),
             notes=_strings(entry.get("notes", [])),
+            sources=_strings(entry.get("sources", [])),
+            unverified=_unverified(_strings(entry.get("unverified", []))),
+            ispdb_differs=entry.get("ispdb_differs", ""),
         )
     except (KeyError, TypeError, ValueError) as error:
         raise ValueError(f"providers.toml: provider {pid!r} is malformed: {error}") from error

@@ -99,12 +99,15 @@ def parse_cert(der: bytes) -> CertInfo:
 
 def cert_diagnosis(
     error: ssl.SSLCertVerificationError, cert: CertInfo | None, host: str, port: int,
-    *, starttls: bool,
+    *, starttls: bool, reply: str = "",
 ) -> Diagnosis:
-    """The precise diagnosis for a failed verification, with the certificate's facts."""
-    # The seed's error text: what a MediaWiki admin sees in the log for this failure.
-    seen_as = _(" PEAR reports this as “STARTTLS failed (code: 220, response: begin TLS "
-                "negotiation)”.") if starttls else ""
+    """The precise diagnosis for a failed verification, with the certificate's facts;
+    `reply` is the text of the server's 220 answer to STARTTLS, which PEAR quotes."""
+    # What a MediaWiki admin sees in the log for this failure: PEAR quotes the server's
+    # own 220 text (Postfix: "2.0.0 Ready to start TLS").
+    shown = "".join(ch if ch.isprintable() else "?" for ch in reply)[:200] or "…"
+    seen_as = _(" PEAR reports this as “STARTTLS failed (code: 220, response: {reply})”."
+                ).format(reply=shown) if starttls else ""
     facts: dict[str, object] = {"host": host, "port": port, "error": error.verify_message,
                                 "seen_as": seen_as}
     if cert is not None:

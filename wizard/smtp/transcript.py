@@ -2,23 +2,32 @@
 
 Redaction happens when a line is added, so no secret ever reaches a stored line, a
 callback, a log or JSON. Besides the password itself, the forms an SMTP client derives
-from it (base64 for AUTH LOGIN, the AUTH PLAIN blob) are replaced too.
+from it (base64 for AUTH LOGIN, the AUTH PLAIN blob) are replaced too. A server may
+also quote the password back in a reply (“535 Wrong password 'Hunter2'”), which then
+reaches a diagnosis: `safe_step` applies the same redaction to everything a step says.
+
+What a server sends is also made harmless to show: control characters (an escape
+sequence can set a terminal's title, clear it or write its clipboard), bidirectional
+overrides and bytes that were not UTF-8 are replaced by visible escapes (`visible`).
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import time
 from collections.abc import Callable, Iterable
 
+from wizard.model.report import Step
+from wizard.model.shown import visible
 from wizard.model.transcript import Direction, Line
 
-# Direction and Line are the model's (a report's steps hold lines); exported here too
-# because a transcript is made of them.
-__all__ = ["REDACTED", "Direction", "Line", "Redactor", "Transcript"]
+# Direction and Line are the model's (a report's steps hold lines), and so is visible
+# (the command line uses it on its own); exported here too because a transcript is
+# made of them.
+__all__ = ["REDACTED", "Direction", "Line", "Redactor", "Transcript", "safe_step", "visible"]
 
 REDACTED = "<redacted>"
-
 
 class Redactor:
     """Replaces secrets, and every encoding of them an SMTP client sends, by `<redacted>`."""
@@ -46,6 +55,21 @@ class Redactor:
         return text
 
 
+def safe_step(step: Step, redact: Redactor) -> Step:
+    """`step` with every text it shows redacted and made visible: the summary, details
+    and diagnosis may quote a server's reply, and a server may quote the password."""
+
+    def clean(text: str) -> str:
+        return visible(redact(text))
+
+    diagnosis = step.diagnosis
+    if diagnosis is not None:
+        diagnosis = dataclasses.replace(diagnosis, cause=clean(diagnosis.cause),
+                                        fix=clean(diagnosis.fix))
+    return dataclasses.replace(step, summary=clean(step.summary),
+                               details=tuple(map(clean, step.details)), diagnosis=diagnosis)
+
+
 class Transcript:
     """Lines of one check; `on_line` streams each line as it is added (the TUI's pane)."""
 
@@ -62,8 +86,10 @@ class Transcript:
         self.lines: list[Line] = []
 
     def add(self, direction: Direction, text: str) -> None:
-        for part in text.splitlines() or [""]:
-            line = Line(time.monotonic() - self.start, direction, self.redact(part))
+        # Redacted before it is split: a password may hold a character that splitlines
+        # breaks at (a vertical tab, a form feed), and half a password is still a leak.
+        for part in self.redact(text).splitlines() or [""]:
+            line = Line(time.monotonic() - self.start, direction, visible(part))
             self.lines.append(line)
             if self.on_line is not None:
                 self.on_line(line)

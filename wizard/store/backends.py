@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import configparser
 import dataclasses
+import os
 import sys
 from contextlib import closing, suppress
 from dataclasses import dataclass
-from weakref import WeakSet
+from weakref import WeakKeyDictionary, WeakSet
 
 import keyring
 from keyring.backend import KeyringBackend
@@ -27,7 +28,9 @@ from keyring.backends.chainer import ChainerBackend
 from keyring.errors import KeyringError
 from keyrings.cryptfile.cryptfile import CryptFileKeyring
 
+from wizard.model.diagnosis import Diagnosis, diagnose
 from wizard.model.i18n import N_, _
+from wizard.model.shown import visible
 
 __all__ = [
     "BACKEND_ERRORS",
@@ -35,6 +38,7 @@ __all__ = [
     "BackendInfo",
     "backend_info",
     "mark_unlocked",
+    "sudo_note",
     "system_backend",
 ]
 
@@ -58,6 +62,8 @@ class BackendInfo:
     """When not usable or not ready: why, and what to do instead."""
     detail: str = ""
     """keyring's own technical reason (English), for logs and `--json`."""
+    problem: Diagnosis | None = None
+    """When something is set up wrong and must be fixed (not merely absent): what."""
 
     @property
     def needs_fallback(self) -> bool:
@@ -75,6 +81,7 @@ class BackendInfo:
             "needs_fallback": self.needs_fallback,
             "reason": self.reason,
             "detail": self.detail,
+            "problem": self.problem.to_dict() if self.problem else None,
         }
 
 
@@ -132,6 +139,9 @@ BACKEND_ERRORS = _backend_errors()
 # Encrypted-file keyrings opened by `cryptfile_backend()`, so holding their key. Any
 # other one would stop at a getpass() prompt in a worker thread.
 _unlocked: WeakSet[CryptFileKeyring] = WeakSet()
+# Fail backends standing for a configuration keyring cannot load: (problem, detail). A
+# subclass would not do: keyring registers every backend class for its own discovery.
+_broken: WeakKeyDictionary[KeyringBackend, tuple[Diagnosis, str]] = WeakKeyDictionary()
 
 
 def mark_unlocked(ring: CryptFileKeyring) -> None:
@@ -146,9 +156,28 @@ def backend_info(backend: KeyringBackend | None = None) -> BackendInfo:
     return _describe(backend)
 
 
+def sudo_note() -> str:
+    """Run through sudo: a sentence saying the keyring is root's, not the admin's; else ""."""
+    user = os.environ.get("SUDO_USER", "")
+    if os.geteuid() != 0 or not user or user == "root":
+        return ""
+    return _("Run through sudo, smtp-wizard uses root's keyring and root's encrypted file, "
+             "not those of {user}.").format(user=_visible(user))
+
+
 def system_backend() -> KeyringBackend:
-    """keyring's own choice, minus the file keyrings it would chain in by itself."""
-    chosen = keyring.get_keyring()
+    """keyring's own choice, minus the file keyrings it would chain in by itself.
+
+    Never raises: when keyring cannot load the backend its configuration names, the
+    result is a fail backend whose description says what to fix.
+    """
+    try:
+        chosen = keyring.get_keyring()
+    except Exception as exc:
+        # Discovery imports and runs whatever module the configuration names, so any
+        # exception means "fix the configuration". keyring keeps nothing after a
+        # failure: the next call tries again.
+        return _broken_config(exc)
     if isinstance(chosen, ChainerBackend):
         system = [ring for ring in chosen.backends if not _is_file_keyring(ring)]
         return system[0] if system else fail.Keyring()
@@ -161,8 +190,35 @@ def _is_file_keyring(ring: KeyringBackend) -> bool:
     return hasattr(type(ring), "file_path")
 
 
+def _broken_config(exc: Exception) -> fail.Keyring:
+    error = _visible(" ".join(str(exc).split())) or type(exc).__name__
+    named = os.environ.get("PYTHON_KEYRING_BACKEND")
+    if named is not None:
+        # keyring reads the variable first and its configuration file only without it.
+        problem = diagnose("keyring-env-broken", name=_visible(named), error=error)
+    else:
+        from keyring.util.platform_ import config_root
+
+        path = config_root() / "keyringrc.cfg"
+        problem = diagnose("keyring-config-broken", path=_visible(str(path)), error=error)
+    ring = fail.Keyring()
+    _broken[ring] = (problem, f"{type(exc).__name__}: {error}")
+    return ring
+
+
+def _visible(text: str, limit: int = 200) -> str:
+    """`text` from the environment or a file, bounded and with control characters shown."""
+    return visible(text[:limit]) + ("…" if len(text) > limit else "")
+
+
 def _describe(ring: KeyringBackend) -> BackendInfo:
     qualified = f"{type(ring).__module__}.{type(ring).__qualname__}"
+    if ring in _broken:
+        broken, detail = _broken[ring]
+        return BackendInfo("none", _("no keyring (its configuration is broken)"),
+                           persistent=False, encrypted=False, usable=False,
+                           reason=f"{broken.cause} {broken.fix}", detail=detail,
+                           problem=broken)
     if isinstance(ring, fail.Keyring):
         return BackendInfo("none", _("no keyring"), persistent=False, encrypted=False,
                            usable=False, reason=_(NO_KEYRING),

@@ -8,9 +8,11 @@ world-readable file, not even for a moment.
 The tool often runs as root in folders that another account (the web server's) can
 write to. Such an account could plant a symbolic link where we are about to write, or
 swap a folder on the way for one, to make root overwrite any file on the system. So a
-write never follows a symbolic link: the folder is opened component by component with
-`O_NOFOLLOW`, and everything after that (the check of the target, the temp file, owner
-and mode, the rename) happens relative to that open folder and on open descriptors.
+write never follows a symbolic link at the file itself, and follows one on the way only
+when no other account could have put it there (`_open_folder`): the folder is opened
+component by component with `O_NOFOLLOW`, and everything after that (the check of the
+target, the temp file, owner and mode, the rename) happens relative to that open folder
+and on open descriptors.
 
 Backups hold secrets (the database password, the SMTP password) and a web server serves
 `LocalSettings.php.bak-…` as plain text, so backups never sit beside the file: they go to
@@ -28,12 +30,15 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
+from wizard.model.i18n import _
+
 __all__ = [
     "BACKUP_DIR_VARIABLE",
     "SymlinkRefusedError",
     "atomic_write",
     "backup_folder",
     "backup_name",
+    "check_writable",
     "make_backup",
     "read_nofollow",
     "same_file",
@@ -48,6 +53,8 @@ BACKUP_DIR_VARIABLE = "SMTP_WIZARD_BACKUP_DIR"
 # Root's backups go where Debian's own tools keep theirs; nothing serves /var/backups.
 _ROOT_BACKUPS = Path("/var/backups/smtp-wizard")
 _FOLDER_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+# As the kernel's own limit on links followed in one path: beyond it, a loop.
+_MAX_LINKS = 40
 
 
 class SymlinkRefusedError(OSError):
@@ -81,8 +88,11 @@ def atomic_write(path: Path, data: bytes | str, *, mode: int | None = None,
         # Without explicit bits the umask applies as for any new file; with them, start
         # at owner-only so group/other never see the data before chown/chmod made it right.
         initial = 0o666 if bits is None else bits & 0o600
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
-                     initial, dir_fd=folder)
+        try:
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+                         | os.O_CLOEXEC, initial, dir_fd=folder)
+        except OSError as exc:  # the temp file's name would mean nothing to the user
+            raise type(exc)(exc.errno, exc.strerror, str(path)) from None
         done = False
         try:
             if ids is not None and ids != (os.geteuid(), os.getegid()):
@@ -95,7 +105,10 @@ def atomic_write(path: Path, data: bytes | str, *, mode: int | None = None,
             fd = -1
             # A link planted after the check above is replaced by the rename, never
             # written through: rename works on names, not on what they point to.
-            os.replace(temp, path.name, src_dir_fd=folder, dst_dir_fd=folder)
+            try:
+                os.replace(temp, path.name, src_dir_fd=folder, dst_dir_fd=folder)
+            except OSError as exc:
+                raise type(exc)(exc.errno, exc.strerror, str(path)) from None
             done = True
             with contextlib.suppress(OSError):  # some file systems cannot fsync a folder
                 os.fsync(folder)
@@ -108,21 +121,43 @@ def atomic_write(path: Path, data: bytes | str, *, mode: int | None = None,
 
 
 def read_nofollow(path: Path) -> bytes:
-    """The bytes of a regular file, refusing a symbolic link at `path` or on the way."""
+    """The bytes of a regular file, refusing a symbolic link at `path` (or one on the way
+    that another account could have planted)."""
     path = Path(os.path.abspath(path))
     with _open_folder(path.parent) as folder:
         try:
-            fd = os.open(path.name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=folder)
+            fd = os.open(path.name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC,
+                         dir_fd=folder)
         except OSError as exc:
             if exc.errno == errno.ELOOP:
-                raise SymlinkRefusedError(errno.ELOOP, "refusing to read through a "
-                                          "symbolic link", str(path)) from None
-            raise
+                raise _link_refused(path) from None
+            raise type(exc)(exc.errno, exc.strerror, str(path)) from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):  # before fdopen, which names a folder by its number
+        os.close(fd)
+        raise _not_a_file(path, info)
     with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise _not_a_file(path, info)
         return handle.read()
+
+
+def check_writable(path: Path) -> None:
+    """Raise the OSError a write of `path` would end in, before anything is written: a
+    folder that is missing or read-only, a symbolic link, a folder or a device at `path`.
+
+    A command that writes two files checks both first, so that a bad second path does
+    not leave the first one written alone.
+    """
+    path = Path(os.path.abspath(path))
+    with _open_folder(path.parent) as folder:
+        current = _lstat_in(folder, path)
+        if current is not None and not stat.S_ISREG(current.st_mode):
+            raise _not_a_file(path, current)
+        # access() knows what the mode bits do not say: a read-only file system, and the
+        # immutable attribute, which stops root too.
+        if not os.access(".", os.W_OK | os.X_OK, dir_fd=folder):
+            raise PermissionError(errno.EACCES, _("the folder is not writable"), str(path))
+        if current is not None and not os.access(path.name, os.W_OK, dir_fd=folder):
+            raise PermissionError(errno.EACCES, _("the file is read-only"), str(path))
 
 
 def same_file(first: Path, second: Path) -> bool:
@@ -219,30 +254,62 @@ def _private_folders(folder: Path) -> None:
 
 @contextlib.contextmanager
 def _open_folder(folder: Path) -> Iterator[int]:
-    """Open `folder` without following a symbolic link on the way; yield its descriptor.
+    """Open `folder`, component by component from /, each with O_NOFOLLOW relative to the
+    one before; yield the descriptor of the last.
 
-    Symbolic links in the folder's path as written (Debian's /var/lib/mediawiki points
-    into /etc) are resolved once, by the system, before the walk; the walk itself then
-    opens each component of the real path with O_NOFOLLOW, so a component swapped for a
-    link in the meantime makes the write fail instead of going elsewhere.
+    A symbolic link on the way is followed only if no other account could have put it
+    there or could change it: the link belongs to root or to us, and so does the folder
+    holding it, which nobody else may write to (unless its sticky bit keeps others from
+    replacing our links, as in /tmp). Debian's /var/lib/mediawiki -> /etc/mediawiki is
+    such a link. A link in a folder the web server's account can write to could point
+    anywhere, so it is refused, and the message says which one and why.
     """
-    real = Path(os.path.realpath(folder))
-    fd = os.open(real.anchor, _FOLDER_FLAGS)
+    pending = list(Path(os.path.abspath(folder)).parts[1:])
+    fd = os.open("/", _FOLDER_FLAGS)
+    where = Path("/")
+    links = 0
     try:
-        for part in real.parts[1:]:
+        while pending:
+            part = pending.pop(0)
             try:
                 child = os.open(part, _FOLDER_FLAGS, dir_fd=fd)
             except OSError as exc:
                 # O_DIRECTORY | O_NOFOLLOW on a link fails with ENOTDIR on Linux.
-                if exc.errno in (errno.ELOOP, errno.ENOTDIR) and _is_link(fd, part):
-                    raise SymlinkRefusedError(errno.ELOOP, "a folder on the way was replaced "
-                                              "by a symbolic link", str(real)) from None
-                raise type(exc)(exc.errno, exc.strerror, str(real)) from None
+                if exc.errno == errno.ENOENT:
+                    raise FileNotFoundError(exc.errno, _("there is no such folder"),
+                                            str(where / part)) from None
+                if exc.errno not in (errno.ELOOP, errno.ENOTDIR) or not _is_link(fd, part):
+                    raise type(exc)(exc.errno, exc.strerror, str(where / part)) from None
+                links += 1
+                if links > _MAX_LINKS:
+                    raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), str(folder)) from None
+                _trust_link(fd, part, where / part)
+                target = os.readlink(part, dir_fd=fd)
+                if target.startswith("/"):
+                    root = os.open("/", _FOLDER_FLAGS)
+                    os.close(fd)
+                    fd, where = root, Path("/")
+                pending[:0] = [p for p in target.split("/") if p not in ("", ".")]
+                continue
             os.close(fd)
             fd = child
+            where = where.parent if part == ".." else where / part
         yield fd
     finally:
         os.close(fd)
+
+
+def _trust_link(folder: int, name: str, path: Path) -> None:
+    """Refuse the link `name` in the open `folder` unless only root or we control it."""
+    trusted = (0, os.geteuid())
+    link = os.stat(name, dir_fd=folder, follow_symlinks=False)
+    holder = os.fstat(folder)
+    others_write = stat.S_IMODE(holder.st_mode) & 0o022 and not holder.st_mode & stat.S_ISVTX
+    if link.st_uid in trusted and holder.st_uid in trusted and not others_write:
+        return
+    raise SymlinkRefusedError(errno.ELOOP, _(
+        "is a symbolic link in a folder that another account can change, so it could "
+        "point anywhere; name the real folder instead"), str(path))
 
 
 def _is_link(folder: int, name: str) -> bool:
@@ -252,21 +319,27 @@ def _is_link(folder: int, name: str) -> bool:
         return False
 
 
+def _link_refused(path: Path) -> SymlinkRefusedError:
+    return SymlinkRefusedError(errno.ELOOP, _(
+        "is a symbolic link, which the tool never writes through (the file it points to "
+        "would change); name that file instead"), str(path))
+
+
 def _lstat_in(folder: int, path: Path) -> os.stat_result | None:
     try:
         info = os.stat(path.name, dir_fd=folder, follow_symlinks=False)
     except FileNotFoundError:
         return None
     if stat.S_ISLNK(info.st_mode):
-        raise SymlinkRefusedError(errno.ELOOP, "refusing to write through a symbolic link",
-                                  str(path))
+        raise _link_refused(path)
     return info
 
 
 def _not_a_file(path: Path, info: os.stat_result) -> OSError:
     if stat.S_ISDIR(info.st_mode):
-        return IsADirectoryError(errno.EISDIR, "is a folder, not a file", str(path))
-    return OSError(errno.EINVAL, "is not a regular file", str(path))
+        return IsADirectoryError(errno.EISDIR, _("is a folder, not a file; name a file "
+                                                 "in it"), str(path))
+    return OSError(errno.EINVAL, _("is not a regular file"), str(path))
 
 
 def _write_all(fd: int, content: bytes) -> None:

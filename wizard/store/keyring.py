@@ -27,11 +27,11 @@ from keyring.errors import InitError, KeyringLocked, NoKeyringError
 from keyrings.cryptfile.cryptfile import CryptFileKeyring
 
 from wizard.errors import WizardError
+from wizard.model.diagnosis import Diagnosis
 from wizard.model.i18n import N_, _
 from wizard.model.settings import Settings, SettingsError, check_password
 from wizard.smtp.transcript import Redactor
 from wizard.store.backends import (
-    BACKEND_ERRORS,
     NO_KEYRING,
     BackendInfo,
     backend_info,
@@ -57,12 +57,15 @@ class SecretsError(WizardError):
     """A keyring operation failed. The text is for the user; it never holds a secret.
 
     `detail` is the backend's own technical words (English, secrets redacted), for logs
-    and `--json`; the text alone is enough to act on.
+    and `--json`; the text alone is enough to act on. `problem`: the keyring is set up
+    wrong (not merely absent), as a diagnosis a report can show.
     """
 
-    def __init__(self, message: str, detail: str = "") -> None:
+    def __init__(self, message: str, detail: str = "", problem: Diagnosis | None = None,
+                 ) -> None:
         super().__init__(message)
         self.detail = detail
+        self.problem = problem
 
 
 def service_name(settings: Settings) -> str:
@@ -177,7 +180,7 @@ def _usable(backend: KeyringBackend | None) -> tuple[KeyringBackend, BackendInfo
     ring = system_backend() if backend is None else backend
     info = backend_info(ring)
     if not info.usable:
-        raise SecretsError(info.reason, info.detail)
+        raise SecretsError(info.reason, info.detail, info.problem)
     return ring, info
 
 
@@ -187,11 +190,14 @@ def _translated(action: str, info: BackendInfo, settings: Settings,
     """Turn a backend's exception into a `SecretsError` that says what to do.
 
     Raised `from None`: the original exception (and any D-Bus message in it) must not
-    reach a traceback printed for the user; its redacted text is kept in `detail`.
+    reach a traceback printed for the user; its redacted text is kept in `detail`. Any
+    exception counts: the backend is whatever keyring's configuration names, and a
+    caller such as rotation may already have written the wiki's file and must still
+    say so.
     """
     try:
         yield
-    except BACKEND_ERRORS as exc:
+    except Exception as exc:
         redact = Redactor([(settings.username, password)])
         if isinstance(exc, KeyringLocked):
             why = _("The keyring ({keyring}) is locked and could not be unlocked (over SSH "

@@ -6,7 +6,7 @@ of `smtp-wizard --help`.
 
 from __future__ import annotations
 
-from wizard.cli.commands import check, discover, doctor, render, rotate
+from wizard.cli.commands import check, discover, doctor, explain, providers, render, rotate
 
 __all__ = ["COMMANDS"]
 
@@ -16,4 +16,6 @@ COMMANDS = {
     "rotate": rotate,
     "doctor": doctor,
     "discover": discover,
+    "explain": explain,
+    "providers": providers,
 }

@@ -36,6 +36,7 @@ from wizard.mediawiki.localsettings.model import (
 )
 from wizard.mediawiki.localsettings.patch import (
     managed_block,
+    password_line,
     patch_localsettings,
     replace_password,
 )
@@ -68,6 +69,7 @@ __all__ = [
     "WikiConfig",
     "find_localsettings",
     "managed_block",
+    "password_line",
     "patch_localsettings",
     "pear_mail_version",
     "read_localsettings",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import os
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from wizard.mediawiki.localsettings.model import PasswordKind, PasswordSource, Problem
@@ -47,19 +48,30 @@ class Reader:
     def __init__(self, main: Path) -> None:
         self.main = main
         self.values: dict[str, Value] = {}
-        self.origins: dict[tuple[str | int, ...], tuple[Path, int]] = {}
-        """(name,) or (name, first key) -> the file and line that last set it."""
+        self.origins: dict[str, dict[int | str | None, tuple[Path, int]]] = {}
+        """name -> first key (None: the whole variable) -> the file and line that last
+        set it. Grouped by name, so a whole-variable assignment forgets its keys in
+        constant time however many variables the file sets."""
         self.problems: list[Problem] = []
         self.password: PasswordSource | None = None
         self.seen: set[Path] = set()
+        self._real: dict[Path, Path] = {}
 
     def origin(self, name: str, key: int | str | None = None) -> tuple[Path, int]:
-        if key is not None and (name, key) in self.origins:
-            return self.origins[(name, key)]
-        return self.origins.get((name,), (self.main, 0))
+        known = self.origins.get(name, {})
+        if key is not None and key in known:
+            return known[key]
+        return known.get(None, (self.main, 0))
+
+    def real(self, path: Path) -> Path:
+        """`path` with symbolic links resolved, asked of the system once per file (a
+        farm's file has thousands of includes)."""
+        if path not in self._real:
+            self._real[path] = path.resolve()
+        return self._real[path]
 
     def run(self, path: Path, parsed: PhpFile, depth: int) -> None:
-        self.seen.add(path.resolve())
+        self.seen.add(self.real(path))
         for statement in parsed.statements:
             if statement.depth > 0:
                 if statement.target in _WATCHED:
@@ -73,11 +85,10 @@ class Reader:
                 self.assign(path, parsed, statement)
 
     def include(self, path: Path, statement: Statement, depth: int) -> None:
-        variables = {k: v for k, v in self.values.items() if isinstance(v, str)}
         # MediaWiki sets $IP to its install folder, normally that of LocalSettings.php.
-        variables.setdefault("IP", str(self.main.absolute().parent))
+        variables = _Strings(self.values, {"IP": str(self.main.absolute().parent)})
         end = -1 if statement.tokens[-1].text == ";" else len(statement.tokens)
-        real = path.resolve()  # PHP's __FILE__ and __DIR__ have symbolic links resolved
+        real = self.real(path)  # PHP's __FILE__ and __DIR__ have symbolic links resolved
         target = string_expression(statement.tokens[1:end], variables, {
             "__DIR__": str(real.parent), "__FILE__": str(real)})
         if target is None or "\0" in target or depth >= _MAX_INCLUDE_DEPTH:
@@ -118,20 +129,18 @@ class Reader:
         if statement.operator != "=" or any(isinstance(k, Unparsed) for k in keys):
             updated = Unparsed(parsed.text(statement.start, statement.end))
         elif not keys:
-            updated = statement.value
+            updated = copy.deepcopy(statement.value)
         else:
             current = self.values.get(name)
-            updated = _set_key(current, keys, statement.value)
+            updated = _set_key(current, keys, copy.deepcopy(statement.value))
             if updated is None:
                 updated = current if isinstance(current, Unparsed) else Unparsed(
                     parsed.text(statement.start, statement.end))
         self.values[name] = updated
         if not keys or statement.operator != "=":
-            for key in [k for k in self.origins if k[0] == name]:
-                del self.origins[key]
-            self.origins[(name,)] = here
+            self.origins[name] = {None: here}
         elif isinstance(keys[0], int | str):
-            self.origins[(name, keys[0])] = here
+            self.origins.setdefault(name, {})[keys[0]] = here
         if name == "wgSMTP":
             self.password = self.password_source()
 
@@ -164,14 +173,40 @@ class Reader:
         return PasswordSource(kind, path, line, variable, password)
 
 
+class _Strings(Mapping[str, str]):
+    """The variables that hold a string, over `defaults`: a view, not a copy, since a
+    farm's settings file has hundreds of includes and thousands of variables."""
+
+    def __init__(self, values: Mapping[str, Value], defaults: Mapping[str, str]) -> None:
+        self._values = values
+        self._defaults = defaults
+
+    def __getitem__(self, name: str) -> str:
+        value = self._values.get(name)
+        return value if isinstance(value, str) else self._defaults[name]
+
+    def __iter__(self) -> Iterator[str]:
+        names = [k for k, v in self._values.items() if isinstance(v, str)]
+        return iter(dict.fromkeys([*names, *self._defaults]))
+
+    def __len__(self) -> int:
+        return sum(1 for _name in self)
+
+
 def _set_key(current: Value, keys: tuple[object, ...], value: Value) -> Value | None:
-    """`current` with `$x[k1][k2] = value` applied (copied), or None if PHP would not
-    simply do that (a string offset, PHP-version-dependent indexes)."""
+    """`current` with `$x[k1][k2] = value` applied, or None if PHP would not simply do
+    that (a string offset, PHP-version-dependent indexes).
+
+    The array is changed in place: every value the Reader holds is its own copy (a
+    statement's literal is copied when stored), so nothing else sees the change, and a
+    file of thousands of keyed lines is read in linear time. On None the caller drops
+    the array for an Unparsed value, so a half-applied change is never seen either.
+    """
     if current is None or current is False:
         current = {}  # PHP turns null (and, deprecated, false) into an array here
     if not isinstance(current, dict):
         return None
-    root: PhpArray = copy.deepcopy(current)
+    root: PhpArray = current
     node = root
     for position, key in enumerate(keys):
         if key is APPEND:

@@ -188,6 +188,8 @@ class PatchResult:
     lint: LintOutcome
     lint_message: str = ""
     warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    """What a merging patch kept or changed beside the block."""
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from wizard.model.i18n import _
 from wizard.model.settings import (
@@ -12,11 +14,14 @@ from wizard.model.settings import (
     check_hostname,
     ip_literal,
 )
+from wizard.smtp import ispdb
+from wizard.smtp.autoconfig import Lookup, best
+from wizard.smtp.clientconfig import ClientConfig
 from wizard.smtp.discover.results import Candidate, Source
 from wizard.smtp.dns import MxResult, SrvResult
-from wizard.smtp.providers import Provider, match_mx
+from wizard.smtp.providers import Provider, match_domain, match_mx
 
-__all__ = ["build_candidates", "parse_query"]
+__all__ = ["Known", "build_candidates", "known_providers", "parse_query"]
 
 _MX_CANDIDATES = 2
 """Unknown MX hosts tried as submission hosts: small providers often use one host."""
@@ -35,33 +40,87 @@ def parse_query(query: str) -> tuple[str, str]:
                                  "example.org, not an IP address."))
 
 
-def build_candidates(domain: str, srv: SrvResult, mx: MxResult,
-                     by_domain: Provider | None) -> list[Candidate]:
-    """SRV targets, then the preset (by domain, then by MX host), unknown MX hosts, then
-    the guesses; `domain` in its ASCII form. Nothing is resolved yet."""
+@dataclass(frozen=True)
+class Known:
+    """What the offline sources know about a domain, each with why it matched (translated):
+    curated presets first; ISPDB entries only where no preset already covers them."""
+
+    presets: tuple[tuple[Provider, str], ...] = ()
+    ispdb: tuple[tuple[ClientConfig, str], ...] = ()
+
+
+def known_providers(domain: str, mx: MxResult) -> Known:
+    """Presets by `domain` and by MX host, then ISPDB entries by domain and by the MX
+    host's parent domains; an ISPDB entry whose host a preset already gives is left out."""
+    presets: list[tuple[Provider, str]] = []
+    by_domain = match_domain(domain)
+    if by_domain is not None:
+        presets.append((by_domain, _("{domain} is one of its mail domains").format(
+            domain=domain)))
+    for host in mx.hosts:
+        provider = match_mx([host])
+        if provider is not None and provider.id not in {p.id for p, _why in presets}:
+            presets.append((provider, _(
+                "the MX host {host} belongs to it").format(host=host)))
+    preset_hosts = {p.host for p, _why in presets}
+    found: list[tuple[ClientConfig, str]] = []
+    entry = ispdb.match_domain(domain) if by_domain is None else None
+    if entry is not None:
+        found.append((entry, _("{domain} is one of its mail domains").format(domain=domain)))
+    for host in mx.hosts:
+        match = ispdb.match_mx([host])
+        if match is not None and match[0].id not in {c.id for c, _why in found}:
+            found.append((match[0], _(
+                "the MX host {host} is under {parent}").format(host=host, parent=match[1])))
+    found = [(config, why) for config, why in found
+             if not preset_hosts & {s.host_for(domain) for s in config.servers}]
+    return Known(tuple(presets), tuple(found))
+
+
+def build_candidates(domain: str, address: str, srv: SrvResult, mx: MxResult, known: Known,
+                     lookups: Sequence[Lookup] = ()) -> list[Candidate]:
+    """SRV targets, the domain's own autoconfig, the presets, the ISPDB (shipped, else
+    online), unknown MX hosts, then the guesses; `domain` in its ASCII form. Nothing is
+    resolved yet. The online answers count as Thunderbird uses them: the best one only."""
     found: dict[str, Candidate] = {}
 
     def add(candidate: Candidate) -> None:
-        known = found.get(candidate.host)
-        if known is None:
+        known_candidate = found.get(candidate.host)
+        if known_candidate is None:
             found[candidate.host] = candidate
         elif candidate.srv_ports:
             # A second SRV record for the same host: keep the best source, add its port.
             found[candidate.host] = dataclasses.replace(
-                known, srv_ports=tuple(dict.fromkeys((*known.srv_ports,
-                                                      *candidate.srv_ports))))
+                known_candidate, srv_ports=tuple(dict.fromkeys((*known_candidate.srv_ports,
+                                                                *candidate.srv_ports))))
+        elif candidate.provider:
+            # A preset or config for a host a better source named: keep its notes too.
+            found[candidate.host] = dataclasses.replace(
+                known_candidate, provider=known_candidate.provider or candidate.provider,
+                provider_id=known_candidate.provider_id or candidate.provider_id,
+                notes=tuple(dict.fromkeys((*known_candidate.notes, *candidate.notes))))
 
     for record in srv.records:
         add(Candidate(record.target, Source.SRV, record.port, record.security,
                       srv_ports=(record.port,)))
-    if by_domain is not None:
-        add(_preset(by_domain))
+    own = best([lookup for lookup in lookups if lookup.kind in ("autoconfig", "well-known")])
+    online = best([lookup for lookup in lookups if lookup.kind == "ispdb"]) or (
+        best([lookup for lookup in lookups if lookup.kind == "ispdb-mx"]))
+    if own is not None and own.config is not None:
+        for candidate in _from_config(own.config, Source.AUTOCONFIG, domain, address):
+            add(candidate)
+    for provider, _why in known.presets:
+        add(_preset(provider))
+    configs = [config for config, _why in known.ispdb]
+    if own is None and online is not None and online.config is not None:
+        configs.append(online.config)
+    for config in configs:
+        for candidate in _from_config(config, Source.ISPDB, domain, address):
+            add(candidate)
     unknown_mx: list[str] = []
     for host in mx.hosts:
-        provider = match_mx([host])
-        if provider is not None:
-            add(_preset(provider))
-        elif host not in unknown_mx:
+        if match_mx([host]) is None and ispdb.match_mx([host]) is None \
+                and host not in unknown_mx:
             unknown_mx.append(host)
     for host in unknown_mx[:_MX_CANDIDATES]:
         add(Candidate(host, Source.MX, notes=(_(
@@ -79,3 +138,17 @@ def _preset(provider: Provider) -> Candidate:
         notes.insert(0, _("User name: {hint}").format(hint=provider.shown_username_hint()))
     return Candidate(ascii_name(provider.host), Source.PRESET, provider.port,
                      provider.security, provider.name, provider.id, tuple(notes))
+
+
+def _from_config(config: ClientConfig, source: Source, domain: str,
+                 address: str) -> list[Candidate]:
+    """One candidate per host the config names, with the first port and security given
+    for it; the ISPDB's id is kept as "ispdb:<id>"."""
+    notes = tuple(config.notes(address))
+    provider_id = f"ispdb:{config.id}" if source is Source.ISPDB else ""
+    by_host: dict[str, Candidate] = {}
+    for server in config.servers:
+        host = ascii_name(server.host_for(domain))
+        by_host.setdefault(host, Candidate(host, source, server.port, server.security,
+                                           config.name, provider_id, notes))
+    return list(by_host.values())

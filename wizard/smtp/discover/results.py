@@ -19,7 +19,11 @@ class Source(StrEnum):
     """Why a host is a candidate, best first."""
 
     SRV = "srv"
+    AUTOCONFIG = "autoconfig"
+    """The domain's own autoconfig server or well-known URL."""
     PRESET = "preset"
+    ISPDB = "ispdb"
+    """Thunderbird's ISPDB: the shipped snapshot, or online for a domain it lacks."""
     MX = "mx"
     GUESS = "guess"
 
@@ -35,7 +39,7 @@ class Candidate:
     """The port the source suggests (SRV record, preset), if any."""
     security: Security | None = None
     provider: str = ""
-    """The preset's name, for a preset candidate."""
+    """The provider's name, for a preset, ISPDB or autoconfig candidate."""
     provider_id: str = ""
     notes: tuple[str, ...] = ()
     """Translated, ready to show."""

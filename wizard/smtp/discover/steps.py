@@ -6,12 +6,15 @@ from wizard.model.diagnosis import Diagnosis, diagnose
 from wizard.model.i18n import _
 from wizard.model.report import Status, Step
 from wizard.model.settings import Security
+from wizard.smtp.autoconfig import Lookup, best
+from wizard.smtp.discover.candidates import Known
 from wizard.smtp.discover.results import Candidate, Endpoint, Source
 from wizard.smtp.dns import AddressResult, MxResult, Outcome, SrvResult
+from wizard.smtp.https import FetchOutcome
 from wizard.smtp.ports import PortResult, PortState
-from wizard.smtp.providers import Provider, match_mx
 
 __all__ = [
+    "autoconfig_step",
     "candidate_step",
     "dns_suggestion",
     "mx_step",
@@ -98,22 +101,57 @@ def mx_step(mx: MxResult, elapsed: float) -> Step:
                 elapsed=elapsed)
 
 
-def provider_step(by_domain: Provider | None, mx: MxResult) -> Step:
-    matches: list[tuple[Provider, str]] = []
-    if by_domain is not None:
-        matches.append((by_domain, _("{domain} is one of its mail domains").format(
-            domain=mx.domain)))
-    for host in mx.hosts:
-        provider = match_mx([host])
-        if provider is not None and provider.id not in {p.id for p, _why in matches}:
-            matches.append((provider, _("the MX host {host} belongs to it").format(host=host)))
+def provider_step(known: Known) -> Step:
+    """What the shipped knowledge says: curated presets, then the ISPDB snapshot."""
+    matches = [(p.name, why) for p, why in known.presets]
+    matches += [(_("ISPDB: {name}").format(name=c.name), why) for c, why in known.ispdb]
     if not matches:
         return Step("provider", Status.SKIPPED, _("No known provider matches this domain."))
-    summary = "; ".join(_("{provider}: {why}").format(provider=p.name, why=why)
-                        for p, why in matches)
-    details = tuple(f"{p.name}: {note}" for p, _why in matches for note in p.shown_notes())
+    summary = "; ".join(_("{provider}: {why}").format(provider=name, why=why)
+                        for name, why in matches)
+    details = tuple(f"{p.name}: {note}" for p, _why in known.presets
+                    for note in p.shown_notes())
+    details += tuple(f"ISPDB {c.name}: {note}" for c, _why in known.ispdb
+                     for note in c.notes())
     return Step("provider", Status.OK, _("Known provider — {matches}.").format(
         matches=summary), details)
+
+
+def autoconfig_step(lookups: list[Lookup]) -> Step:
+    """What the domain's autoconfig server, its well-known URL and the online ISPDB said;
+    an answer refused as unsafe or too slow is a warning with what to do."""
+    details = tuple(lookup.detail() for lookup in lookups)
+    elapsed = max((lookup.elapsed for lookup in lookups), default=0.0)
+    found = best(lookups)
+    problems = [lookup for lookup in lookups if lookup.problem]
+    if problems:
+        first = problems[0]
+        own = first.kind in ("autoconfig", "well-known")
+        if first.outcome is FetchOutcome.TIMEOUT:
+            summary = _("The {source} did not answer in time: {reason}. The other sources "
+                        "are used instead.").format(source=first.source_text,
+                                                    reason=first.reason)
+            if own:
+                summary += " " + _("If this persists, the domain's administrator should fix "
+                                   "that server.")
+        else:
+            summary = _("The {source} gave an answer the wizard does not use: {reason}. The "
+                        "other sources are used instead.").format(source=first.source_text,
+                                                                  reason=first.reason)
+            if own:
+                summary += " " + _("The domain's administrator should fix or remove that "
+                                   "file.")
+        return Step("autoconfig", Status.WARN, summary, details, elapsed=elapsed)
+    if found is not None and found.config is not None:
+        hosts = ", ".join(dict.fromkeys(
+            f"{s.host_for(found.domain)}:{s.port}" for s in found.config.servers))
+        return Step("autoconfig", Status.OK, _("The {source} names {hosts}.").format(
+            source=found.source_text, hosts=hosts), details, elapsed=elapsed)
+    if not lookups:
+        return Step("autoconfig", Status.SKIPPED, _("No autoconfig look-up was needed."))
+    return Step("autoconfig", Status.OK, _("No autoconfig file was found online (most "
+                                           "domains publish none)."), details,
+                elapsed=elapsed)
 
 
 def dns_suggestion(recommended: Endpoint | None, candidates: list[Candidate]) -> str:
@@ -123,11 +161,15 @@ def dns_suggestion(recommended: Endpoint | None, candidates: list[Candidate]) ->
     return _(", such as {hosts}").format(hosts=", ".join(hosts[:2])) if hosts else ""
 
 
-def candidate_step(candidate: Candidate, found: AddressResult, suggestion: str) -> Step:
+def candidate_step(candidate: Candidate, found: AddressResult, suggestion: str,
+                   domain: str = "") -> Step:
     """What one candidate's address look-up and ports said; `suggestion` from
-    `dns_suggestion`."""
+    `dns_suggestion`, `domain` the mail domain (it names the autoconfig source)."""
     step_id = f"candidate:{candidate.host}"
-    source = {Source.SRV: _("SRV record"), Source.PRESET: candidate.provider,
+    source = {Source.SRV: _("SRV record"),
+              Source.AUTOCONFIG: _("autoconfig server of {domain}").format(domain=domain),
+              Source.PRESET: candidate.provider,
+              Source.ISPDB: _("ISPDB: {name}").format(name=candidate.provider),
               Source.MX: _("MX host"), Source.GUESS: _("guess")}[candidate.source]
     label = f"{candidate.host} ({source})"
     if not candidate.addresses:
@@ -153,8 +195,8 @@ def candidate_step(candidate: Candidate, found: AddressResult, suggestion: str) 
     if any(r.state is PortState.PLAIN for r in candidate.results):
         return Step(step_id, Status.WARN, _("{host}: only SMTP without STARTTLS.").format(
             host=label), details, diagnose("starttls-missing"), elapsed=elapsed)
-    # A published or preset host that does not answer is news; a guess that does not is not.
-    status = Status.WARN if candidate.source in (Source.SRV, Source.PRESET) else Status.SKIPPED
+    # A published or known host that does not answer is news; a guess that does not is not.
+    status = Status.SKIPPED if candidate.source in (Source.MX, Source.GUESS) else Status.WARN
     return Step(step_id, status, _("{host}: no SMTP service on the ports tried.").format(
         host=label), details, elapsed=elapsed)
 
