@@ -8,7 +8,9 @@ the field does: the screen once kept its state in an attribute named like Textua
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -17,10 +19,11 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from tests.support.common import PASSWORD, USER
-from tests.support.pilot import TIMEOUT, until
+from tests.support.pilot import TIMEOUT, settle, until
 from tests.support.servers import Certs, SmtpServer
 from wizard.model.report import Status
 from wizard.ui.app import WizardApp, make_app
+from wizard.ui.prefill import load_localsettings
 from wizard.ui.state import Mode, Services, WizardState
 from wizard.ui.steps import DoctorScreen, HostScreen
 
@@ -59,24 +62,42 @@ async def press_next(pilot: Pilot[int], how: str) -> None:
     await pilot.pause()
 
 
+@pytest.fixture
+def web_folder(certs: Certs) -> Iterator[Path]:
+    """A folder the web server's account may read, as a served wiki's is: the doctor opens
+    the wiki's files (its CA file too) as that account, and pytest's own are root's only."""
+    folder = Path(tempfile.mkdtemp(prefix="smtp-wizard-ui-"))
+    folder.chmod(0o755)
+    shutil.copy(certs.ca_file, folder / "ca.pem")
+    (folder / "ca.pem").chmod(0o644)
+    yield folder
+    shutil.rmtree(folder)
+
+
 @pytest.mark.parametrize("how", ["ctrl+n", "click"])
 async def test_next_on_a_typed_path_starts_the_doctor(
         tmp_path: Path, certs: Certs, smtp_server: Callable[..., SmtpServer],
-        how: str) -> None:
+        how: str, web_folder: Path) -> None:
     server = smtp_server(mode="starttls")
-    local = healthy_wiki(tmp_path, server.port, certs.ca_file)
+    local = healthy_wiki(web_folder, server.port, web_folder / "ca.pem")
     app = build(tmp_path, certs.ca_file)
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: isinstance(app.screen, DoctorScreen))
         screen = app.screen
         field = screen.query_one("#localsettings", Input)
         # The whole path at once: typing it key by key costs seconds and tests nothing.
-        field.value = str(tmp_path)
+        field.value = str(web_folder)
         await pilot.pause()
         await press_next(pilot, how)
         hint = str(screen.query_one("#hint", Static).content)
         assert "still running" not in hint
         await until(pilot, lambda: app.state.doctor is not None, within=30)
+        # First only what is on this machine: no login before the user says so.
+        assert server.recorder.logins == []
+        assert "Next logs in to 127.0.0.1" in str(screen.query_one("#hint", Static).content)
+        await press_next(pilot, how)
+        await until(pilot, lambda: app.state.doctor is not None and bool(
+            server.recorder.logins), within=30)
         report = app.state.doctor
         assert report is not None
         assert report.status is Status.OK, [(s.id, s.status, s.summary) for s in report.steps]
@@ -91,3 +112,25 @@ async def test_next_on_a_typed_path_starts_the_doctor(
         await until(pilot, lambda: isinstance(app.screen, HostScreen))
         assert app.screen.query_one("#host", Input).value == "127.0.0.1"
     assert server.messages == []
+
+
+async def test_a_detected_wiki_is_shown_before_its_password_is_used(
+        tmp_path: Path, certs: Certs, smtp_server: Callable[..., SmtpServer]) -> None:
+    """`--doctor` on a wiki found at start: what was found is shown and nothing with the
+    password goes over the network until Next."""
+    server = smtp_server(mode="starttls")
+    local = healthy_wiki(tmp_path, server.port, certs.ca_file)
+    app = build(tmp_path, certs.ca_file)
+    assert load_localsettings(app.state, local, tmp_path) == ""
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, DoctorScreen))
+        await until(pilot, lambda: app.state.doctor is not None, within=30)
+        await settle(pilot)
+        screen = app.screen
+        found = str(screen.query_one("#found", Static).content)
+        assert "127.0.0.1" in found and str(server.port) in found and USER in found
+        assert server.recorder.logins == []
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: bool(server.recorder.logins), within=30)
+        await until(pilot, lambda: app.state.doctor is not None, within=30)
+        assert server.recorder.logins[-1][2] is True

@@ -11,19 +11,25 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from keyring.backend import KeyringBackend
 from keyring.backends import fail
-from textual.pilot import Pilot
 from textual.widgets import Input, RadioButton, Static
 
 from tests.support.common import PASSWORD, USER
 from tests.support.hostile import blackhole_port, closed_port
-from tests.support.pilot import TIMEOUT, settle, type_into, until
+from tests.support.pilot import (
+    TIMEOUT,
+    build,
+    in_view,
+    log_in,
+    plain_screen,
+    settle,
+    type_into,
+    until,
+    walk_to_credentials,
+)
 from tests.support.servers import Certs, SmtpServer
 from wizard.model.settings import Security
-from wizard.store.keyring import cryptfile_backend, load_password
-from wizard.ui.app import WizardApp, make_app
-from wizard.ui.state import Services, WizardState
+from wizard.store.keyring import load_password
 from wizard.ui.steps import (
     CredentialsScreen,
     HostScreen,
@@ -33,41 +39,6 @@ from wizard.ui.steps import (
     SenderScreen,
 )
 from wizard.ui.widgets import CheckList, PortTable, TranscriptPane
-
-
-def build(tmp_path: Path, ca_file: Path, ports: tuple[int, ...], *,
-          backend: KeyringBackend | None = None) -> tuple[WizardApp, KeyringBackend]:
-    ring = backend if backend is not None else cryptfile_backend(tmp_path / "ring.cfg",
-                                                                 "master-pw")
-    state = WizardState(timeout=TIMEOUT, ca_file=str(ca_file), candidate_ports=ports)
-    services = Services(keyring_backend=ring, cryptfile_path=tmp_path / "fallback.cfg")
-    return make_app(state, services, cursor_blink=False), ring
-
-
-async def walk_to_credentials(pilot: Pilot[int], host: str, port: int, *,
-                              prefix: str = "") -> None:
-    app = pilot.app
-    await pilot.press("enter")  # Start: new setup
-    await until(pilot, lambda: isinstance(app.screen, HostScreen))
-    await type_into(pilot, "#host", prefix + host)
-    await pilot.press("enter")
-    await until(pilot, lambda: isinstance(app.screen, ProtocolScreen))
-    await settle(pilot)
-    await pilot.press("ctrl+n")
-    await until(pilot, lambda: isinstance(app.screen, PortScreen))
-    await until(pilot, lambda: not app.screen.query_one(PortTable).pending)
-    await settle(pilot)
-    app.screen.query_one(PortTable).select_port(port)
-    await pilot.press("ctrl+n")
-    await until(pilot, lambda: isinstance(app.screen, CredentialsScreen))
-
-
-async def log_in(pilot: Pilot[int], password: str) -> None:
-    await type_into(pilot, "#username", USER)
-    await type_into(pilot, "#password", password)
-    await pilot.press("enter")
-    await settle(pilot)
-
 
 SNIPPET_MARK = {"mediawiki": "$wgSMTP", "django": "EMAIL_HOST", "smtplib": "smtplib",
                 "moinmoin": "mail_smarthost"}
@@ -136,8 +107,7 @@ async def test_back_and_change_port_clears_later_results(
         assert app.screen.query_one(PortTable).selected_port == server.port
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, ProtocolScreen))
-        await pilot.press("down", "enter")  # ssl://
-        await pilot.press("ctrl+n")
+        await pilot.press("down", "enter")  # ssl://, and Enter goes on
         await until(pilot, lambda: isinstance(app.screen, PortScreen))
         await until(pilot, lambda: not app.screen.query_one(PortTable).pending)
         await settle(pilot)
@@ -164,15 +134,31 @@ async def test_wrong_password_shows_diagnosis_and_stores_nothing(
         await log_in(pilot, "wrong-password")
         report = app.state.results["credentials"]
         assert report.diagnoses == ["auth-failed"]
-        shown = app.screen.query_one(CheckList).text
-        assert "✗" in shown and "rejected the login" in shown
+        checks = app.screen.query_one(CheckList)
+        assert "✗ Login" in checks.text
         assert app.state.stored_in is None and app.state.password is None
         assert app.state.settings is not None
         assert load_password(app.state.settings, backend=ring) is None
+        # The failed row and its diagnosis are on screen, and so is the whole hint
+        # (it once lost "to go on anyway" at the edge of the line).
+        assert checks.first_problem is not None and in_view(checks.first_problem)
+        assert "go on anyway" in " ".join(plain_screen(app).split())
+        # The transcript takes the keys while shown, and scrolls with them.
+        field = app.focused
         await pilot.press("ctrl+t")
         pane = app.screen.query_one(TranscriptPane)
-        assert "AUTH" in "\n".join(pane.lines)
-        assert "wrong-password" not in "\n".join(pane.lines)
+        assert app.focused is pane
+        text = "\n".join(pane.lines)
+        assert "AUTH" in text and "wrong-password" not in text
+        await pilot.press("end")
+        await pilot.pause()
+        assert pane.max_scroll_y > 0 and pane.scroll_y == pane.max_scroll_y
+        await pilot.press("home")
+        await pilot.pause()
+        assert pane.scroll_y == 0
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert pane.has_class("-hidden") and app.focused is field
 
 
 async def test_blackholed_port_times_out_while_ui_responds(
@@ -227,3 +213,23 @@ async def test_quitting_midway_writes_nothing(tmp_path: Path, certs: Certs,
     assert app.return_value == 1
     assert local.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["LocalSettings.php"]
+
+
+async def test_the_transcript_is_there_when_coming_back(
+        tmp_path: Path, certs: Certs, smtp_server: Callable[..., SmtpServer]) -> None:
+    """Back on a step that was checked, ctrl+t shows that check's conversation (it was
+    empty then), redacted."""
+    server = smtp_server(mode="starttls")
+    app, _ring = build(tmp_path, certs.ca_file, (server.port,))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await walk_to_credentials(pilot, "127.0.0.1", server.port)
+        await log_in(pilot, PASSWORD)
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: isinstance(app.screen, SenderScreen))
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, CredentialsScreen))
+        await pilot.pause()
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        text = "\n".join(app.screen.query_one(TranscriptPane).lines)
+        assert "AUTH" in text and PASSWORD not in text

@@ -6,8 +6,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import signal
 import sys
-import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import ClassVar
 
@@ -15,8 +20,11 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
 
-from wizard.model.i18n import _
+from wizard.model.i18n import N_, _
+from wizard.ui import linebreak
+from wizard.ui.demo import demo_session
 from wizard.ui.modals import ConfirmModal
+from wizard.ui.prefill import load_localsettings
 from wizard.ui.state import Mode, Services, StepOutcome, WizardState
 from wizard.ui.steps import (
     CredentialsScreen,
@@ -32,10 +40,9 @@ from wizard.ui.steps import (
     StepScreen,
     WikiScreen,
 )
+from wizard.ui.summary import EXIT_DONE, EXIT_QUIT, exit_summary
 
 __all__ = ["WizardApp", "make_app", "run_wizard"]
-
-EXIT_DONE, EXIT_QUIT = 0, 1
 
 _FLOWS: dict[Mode, tuple[type[StepScreen], ...]] = {
     Mode.NEW: (StartScreen, HostScreen, ProtocolScreen, PortScreen, CredentialsScreen,
@@ -45,6 +52,11 @@ _FLOWS: dict[Mode, tuple[type[StepScreen], ...]] = {
     Mode.DOCTOR: (StartScreen, DoctorScreen, HostScreen, ProtocolScreen, PortScreen,
                   CredentialsScreen, SenderScreen, ReviewScreen),
 }
+_FEW_COLOURS = ("standard", "windows")
+"""Rich's names for terminals of 16 colours or fewer."""
+_SIGNALS = (signal.SIGHUP, signal.SIGTERM)
+"""A closed terminal (SSH dropped) or a kill: end the way ctrl+q does, so that every
+`with` block unwinds (the demo's temporary folder goes with it)."""
 
 
 class WizardApp(App[int]):
@@ -54,8 +66,8 @@ class WizardApp(App[int]):
     TITLE = "smtp-wizard"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+q", "quit_wizard", _("Quit"), priority=True, id="quit",
-                tooltip=_("Quit without writing anything.")),
+        Binding("ctrl+q", "quit_wizard", N_("Quit"), priority=True, id="quit",
+                tooltip=N_("Leave the wizard; it asks first if answers would be lost.")),
     ]
 
     def __init__(self, state: WizardState, services: Services, *,
@@ -70,7 +82,29 @@ class WizardApp(App[int]):
         """Begin at the first step after Start (`smtp-wizard rotate`)."""
 
     def on_mount(self) -> None:
+        if not self.is_headless and self.console.color_system in _FEW_COLOURS:
+            # A 16- or 8-colour terminal (TERM=linux, vt100, xterm): the terminal's own
+            # palette, or the theme's accent would turn into the red of an error.
+            self.theme = "ansi-dark"
+        if threading.current_thread() is threading.main_thread():
+            loop = asyncio.get_running_loop()
+            for number in _SIGNALS:
+                loop.add_signal_handler(number, self._signalled)
         self._walk_steps()
+
+    def on_unmount(self) -> None:
+        if threading.current_thread() is threading.main_thread():
+            loop = asyncio.get_running_loop()
+            for number in _SIGNALS:
+                loop.remove_signal_handler(number)
+
+    def _signalled(self) -> None:
+        self.exit(self.exit_code)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when the job was done, 1 when the wizard is left before that."""
+        return EXIT_DONE if self.state.done else EXIT_QUIT
 
     @work(group="flow", exclusive=True, description="The wizard's steps")
     async def _walk_steps(self) -> None:
@@ -80,57 +114,94 @@ class WizardApp(App[int]):
             flow = _FLOWS[self.state.mode]
             if index >= len(flow):
                 break
-            screen = flow[index](self.state, self.services, position=(index + 1, len(flow)))
+            trail = tuple(_(step.SHORT_TITLE) for step in flow)
+            screen = flow[index](self.state, self.services, position=(index + 1, len(flow)),
+                                 trail=trail)
             outcome = await self.push_screen_wait(screen)
+            if outcome is StepOutcome.NEXT and index > 0:
+                self.state.touched = True
             index = index + 1 if outcome is StepOutcome.NEXT else max(index - 1, 0)
-        self.exit(EXIT_DONE)
+        self.exit(self.exit_code)
 
     def action_quit_wizard(self) -> None:
+        """Quit at once when nothing would be lost; else ask, with Quit focused, so
+        ctrl+q then Enter (or ctrl+q twice) quits."""
         if not self.state.unsaved or isinstance(self.screen, ConfirmModal):
-            self.exit(EXIT_QUIT)
+            self.exit(self.exit_code)
             return
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.exit(EXIT_QUIT)
+                self.exit(self.exit_code)
 
-        self.push_screen(ConfirmModal(_("Quit now? Nothing has been written."),
-                                      yes=_("Quit"), no=_("Stay")), answered)
+        self.push_screen(ConfirmModal(_("Quit now? Your answers are lost and nothing has "
+                                        "been written."), yes=_("Quit"), no=_("Stay"),
+                                      focus_yes=True), answered)
 
 
 def make_app(state: WizardState | None = None, services: Services | None = None, *,
              cursor_blink: bool = True, skip_start: bool = False) -> WizardApp:
     """The wizard App; tests pass their own state (ports, timeout, CA) and services."""
+    linebreak.install()
     return WizardApp(state or WizardState(), services or Services(),
                      cursor_blink=cursor_blink, skip_start=skip_start)
 
 
 def run_wizard(demo: bool = False, localsettings: str | None = None,
                mode: str = "new") -> int:
-    """Run the wizard in this terminal; returns the exit code (0 done, 1 quit)."""
-    from wizard.ui.prefill import load_localsettings
-
-    state = WizardState(mode=Mode(mode))
-    message = load_localsettings(state, Path(localsettings) if localsettings else None,
-                                 Path.cwd())
-    if message:
-        print(f"smtp-wizard: {message}", file=sys.stderr)
-        return 2
+    """Run the wizard in this terminal; returns the exit code (0 done, 1 quit), after
+    printing what was done (the app's screen is gone by then)."""
+    wanted = Mode(mode)
     # `--rotate` and `--doctor` open on their path; the Start screen would only ask again.
-    skip_start = state.mode is not Mode.NEW
-    if not demo:
-        return _run(make_app(state, skip_start=skip_start))
-    # The demo server's lazy imports (aiosmtpd, trustme) are paid only in demo mode.
-    from wizard.demo.sandbox import demo_servers
-
-    with tempfile.TemporaryDirectory(prefix="smtp-wizard-demo-") as folder, \
-            demo_servers(Path(folder)) as servers:
-        state.use_demo(servers)
-        services = Services(keyring_backend=servers.keyring_backend(),
-                            cryptfile_path=Path(folder) / "keyring.cfg")
-        return _run(make_app(state, services, skip_start=skip_start))
+    skip_start = wanted is not Mode.NEW
+    with _unwind_on_signals():
+        if demo:
+            if localsettings:
+                print(_("smtp-wizard: --demo runs on its own test servers and a wiki of its "
+                        "own; leave out --localsettings."), file=sys.stderr)
+                return 2
+            with demo_session(wanted) as (state, services):
+                code = _run(make_app(state, services, skip_start=skip_start))
+        else:
+            state = WizardState(mode=wanted)
+            message = load_localsettings(state, Path(localsettings) if localsettings
+                                         else None, Path.cwd())
+            if message:
+                print(f"smtp-wizard: {message}", file=sys.stderr)
+                return 2
+            code = _run(make_app(state, skip_start=skip_start))
+    with contextlib.suppress(OSError):  # the terminal is gone (a hang-up): no one to tell
+        print(exit_summary(state, code))
+    return code
 
 
 def _run(app: WizardApp) -> int:
-    result = app.run()
+    # The app's event loop resets the signals it handled to their defaults when it
+    # ends: put back the handlers that unwind, for the clean-up that follows.
+    handlers = {number: signal.getsignal(number) for number in _SIGNALS}
+    try:
+        result = app.run()
+    finally:
+        if threading.current_thread() is threading.main_thread():
+            for number, handler in handlers.items():
+                signal.signal(number, handler)
     return EXIT_QUIT if result is None else result
+
+
+@contextmanager
+def _unwind_on_signals() -> Iterator[None]:
+    """Outside the app's own event loop (starting the demo servers, cleaning up), a
+    hang-up or kill raises SystemExit, so the `with` blocks still clean up."""
+
+    def leave(number: int, _frame: object) -> None:
+        raise SystemExit(EXIT_QUIT)
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = {number: signal.signal(number, leave) for number in _SIGNALS}
+    try:
+        yield
+    finally:
+        for number, handler in before.items():
+            signal.signal(number, handler)

@@ -2,43 +2,50 @@
 
 from __future__ import annotations
 
+from rich.table import Table
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
-from wizard.model.i18n import _
+from wizard.model.i18n import N_, _
 
 __all__ = ["ConfirmModal", "FallbackModal", "HelpModal"]
 
 KEYS_HELP: list[tuple[str, str]] = [
-    ("Enter", _("Next (in the last field), or choose the highlighted item")),
-    ("ctrl+n", _("Next step")),
-    ("Esc", _("Back to the previous step (your answers are kept)")),
-    ("Tab / shift+Tab", _("Move between fields")),
-    ("ctrl+t", _("Show or hide the transcript of the live check")),
-    ("ctrl+r", _("Reveal or hide the password (Credentials step)")),
-    ("F1 / ?", _("This help")),
-    ("ctrl+q", _("Quit without writing anything")),
+    ("Enter", N_("Take this answer: on to the next field; on the last one, Next")),
+    ("Space", N_("Tick a box, or pick the highlighted choice")),
+    ("ctrl+n", N_("Go to the next step (the step's check runs first)")),
+    ("Esc", N_("Back to the previous step (your answers are kept)")),
+    ("Tab, shift+Tab", N_("Move between fields")),
+    ("PgUp, PgDn", N_("Scroll the step, or the transcript while it is shown")),
+    ("ctrl+t", N_("Show or hide the transcript of the live check (passwords redacted)")),
+    ("ctrl+r", N_("Reveal or hide the password (Credentials step)")),
+    ("F1, ?", N_("Help for this step")),
+    ("ctrl+q", N_("Quit; it asks first if answers would be lost")),
 ]
+"""The keys of every step, as the help shows them (README's key table matches)."""
 
 
 class ConfirmModal(ModalScreen[bool]):
     """A yes/no question; Esc and "No" answer False."""
 
     BINDINGS = [
-        Binding("escape", "answer(False)", _("No"), id="no"),
-        Binding("y", "answer(True)", _("Yes"), show=False),
+        Binding("escape", "answer(False)", N_("No"), id="no"),
+        Binding("y", "answer(True)", N_("Yes"), show=False),
         Binding("n", "answer(False)", show=False),
     ]
 
-    def __init__(self, question: str, *, yes: str | None = None, no: str | None = None) -> None:
+    def __init__(self, question: str, *, yes: str | None = None, no: str | None = None,
+                 focus_yes: bool = False) -> None:
         super().__init__(classes="modal")
         self.question = question
         self.yes = yes or _("Yes")
         self.no = no or _("No")
+        self.focus_yes = focus_yes
+        """Enter answers yes: for a question the user's own key asked (quit?)."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -48,7 +55,7 @@ class ConfirmModal(ModalScreen[bool]):
                 yield Button(self.no, id="no", compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#no", Button).focus()
+        self.query_one("#yes" if self.focus_yes else "#no", Button).focus()
 
     @on(Button.Pressed)
     def answer_with_button(self, event: Button.Pressed) -> None:
@@ -61,7 +68,7 @@ class ConfirmModal(ModalScreen[bool]):
 class HelpModal(ModalScreen[None]):
     """The keys, and what this step is for."""
 
-    BINDINGS = [Binding("escape,f1,question_mark,q", "close", _("Close"), id="close")]
+    BINDINGS = [Binding("escape,f1,question_mark,q", "close", N_("Close"), id="close")]
 
     def __init__(self, title: str, text: str) -> None:
         super().__init__(classes="modal")
@@ -69,12 +76,21 @@ class HelpModal(ModalScreen[None]):
         self.text = text
 
     def compose(self) -> ComposeResult:
-        keys = "\n".join(f"[b]{key:<16}[/b] {what}" for key, what in KEYS_HELP)
-        with Vertical(classes="dialog help"):
-            yield Static(self.title_text, classes="question")
+        keys = Table.grid(padding=(0, 2))
+        keys.add_column(style="bold", no_wrap=True)
+        keys.add_column()
+        for key, what in KEYS_HELP:
+            keys.add_row(key, _(what))
+        # It scrolls with the arrow keys and PgUp/PgDn when the terminal is small.
+        with VerticalScroll(classes="dialog help") as dialog:
+            dialog.can_focus = True
+            yield Static(self.title_text, classes="question", markup=False)
             yield Static(self.text, classes="help-text", markup=False)
             yield Static(keys, classes="help-keys")
             yield Static(_("Esc closes this help."), classes="muted")
+
+    def on_mount(self) -> None:
+        self.query_one(".dialog").focus()
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -86,7 +102,7 @@ class FallbackModal(ModalScreen[str | None]):
     Dismisses with the master password for the encrypted file, or None.
     """
 
-    BINDINGS = [Binding("escape", "skip", _("Do not store"), id="skip")]
+    BINDINGS = [Binding("escape", "skip", N_("Do not store"), id="skip")]
 
     def __init__(self, reason: str, path: str) -> None:
         super().__init__(classes="modal")

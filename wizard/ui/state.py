@@ -114,6 +114,8 @@ class DemoAccount:
 
     username: str
     password: str = field(repr=False)
+    wiki: Path | None = None
+    """The demo's own throw-away LocalSettings.php, offered by the doctor and rotation."""
 
 
 @dataclass
@@ -158,10 +160,21 @@ class WizardState:
     demo: DemoAccount | None = None
     written: list[str] = field(default_factory=list)
     """Files written or patched, for the summary; empty means nothing was written."""
+    backups: list[str] = field(default_factory=list)
+    """The backups made of the files it changed, for the summary."""
+    todo: list[str] = field(default_factory=list)
+    """What the admin still has to do by hand (set an environment variable, ...)."""
+    copied: bool = False
+    """The snippet went to the clipboard."""
+    done: bool = False
+    """The job is done: a snippet written, patched or copied, or a password rotated."""
+    touched: bool = False
+    """The user answered a step beyond Start: quitting would lose that."""
 
-    def use_demo(self, servers: DemoServers) -> None:
-        """Point the wizard at the demo servers and show the demo account."""
-        self.demo = DemoAccount(servers.username, servers.password)
+    def use_demo(self, servers: DemoServers, wiki: Path | None = None) -> None:
+        """Point the wizard at the demo servers and show the demo account; `wiki` is
+        the demo's own LocalSettings.php."""
+        self.demo = DemoAccount(servers.username, servers.password, wiki)
         self.ca_file = str(servers.ca_file)
         self.candidate_ports = servers.ports
         self.timeout = min(self.timeout, 5.0)
@@ -182,15 +195,17 @@ class WizardState:
             self.stored_in = None
 
     def summary(self) -> list[tuple[str, Status, str]]:
-        """(step, status, summary) for every check that ran, in flow order."""
-        rows: list[tuple[str, Status, str]] = []
+        """(step, status, summary) for every stage checked, in flow order; a stage that
+        two steps checked (connect, tls, ...) shows once, as the later step found it."""
+        rows: dict[str, tuple[str, Status, str]] = {}
         for step_id in STEP_ORDER:
             report = self.results.get(step_id)
             if report is not None:
-                rows += [(step.id, step.status, step.summary) for step in report.steps]
-        return rows
+                rows.update((step.id, (step.id, step.status, step.summary))
+                            for step in report.steps)
+        return list(rows.values())
 
     @property
     def unsaved(self) -> bool:
-        """Something was entered and nothing written: quitting should ask first."""
-        return self.settings is not None and not self.written
+        """Answers were given and the job is not done: quitting should ask first."""
+        return (self.touched or bool(self.results)) and not self.done

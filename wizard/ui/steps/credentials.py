@@ -6,7 +6,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Button, Checkbox, Input, Static
+from textual.widgets import Button, Checkbox, Input, Label, Static
 from textual.worker import get_current_worker
 
 from wizard.model.i18n import N_, _
@@ -23,8 +23,8 @@ from wizard.store.keyring import (
 )
 from wizard.ui.messages import KeyringUnavailable, PasswordNotStored, PasswordStored
 from wizard.ui.modals import FallbackModal
-from wizard.ui.steps.base import StepScreen
-from wizard.ui.widgets import CheckList
+from wizard.ui.steps.base import StepScreen, failure_hint
+from wizard.ui.widgets import CheckBox, FieldError
 
 __all__ = ["CredentialsScreen", "client_for"]
 
@@ -39,6 +39,7 @@ class CredentialsScreen(StepScreen):
     """Store a password that logs in; rotation stores only after its confirmation."""
     STEP_ID = "credentials"
     STEP_TITLE = N_("Credentials")
+    SHORT_TITLE = N_("Login")
     INTRO = N_("The SMTP user and password. Next tests the login live; only a password "
                "that works is stored, in the keyring.")
     HELP = N_("The password is typed masked; ctrl+r reveals it. Next logs in to the server "
@@ -48,17 +49,20 @@ class CredentialsScreen(StepScreen):
               "or not storing it. On failure the diagnosis says what to change; nothing is "
               "stored.")
 
-    BINDINGS = [Binding("ctrl+r", "reveal", _("Reveal"), show=False, id="reveal")]
+    BINDINGS = [Binding("ctrl+r", "reveal", N_("Reveal"), show=False, id="reveal")]
 
     def compose_body(self) -> ComposeResult:
         if self.state.notes:
             yield Static("\n".join(f"! {note}" for note in self.state.notes), id="notes",
                          markup=False)
-        yield Checkbox(_("The server needs a login (AUTH)"), True, id="auth")
-        yield Input(placeholder=_("user name, often your e-mail address"), id="username")
+        yield CheckBox(_("The server needs a login (AUTH)"), True, id="auth")
+        yield Label(_("User name"), classes="field-label")
+        yield Input(placeholder=_("often your e-mail address"), id="username")
+        yield Label(_("Password"), classes="field-label")
         with Horizontal(id="password-row"):
-            yield Input(placeholder=_("password"), password=True, id="password")
+            yield Input(password=True, id="password")
             yield Button(_("Show"), id="reveal", compact=True)
+        yield FieldError("password")
         yield Static("", id="stored", markup=False)
 
     def on_mount(self) -> None:
@@ -74,7 +78,7 @@ class CredentialsScreen(StepScreen):
         if report is not None:
             self.check_key = self._key()
             self._passed = self.check_key if report.ok else None
-            self.query_one(CheckList).show_steps(report.steps)
+            self.call_later(self.show_report, report, reveal=False)
         self._show_stored()
         (username if not username.value else self.query_one("#password", Input)).focus()
 
@@ -93,7 +97,7 @@ class CredentialsScreen(StepScreen):
             password = check_password(self.query_one("#password", Input).value)
             return settings.replace(auth=True, username=user, sender=""), password
         except SettingsError as exc:
-            self.set_hint(exc.message)
+            self.field_error(self.query_one("#password", Input), exc.message)
             return None
 
     @on(Input.Changed, "#username, #password")
@@ -105,10 +109,6 @@ class CredentialsScreen(StepScreen):
             self.state.results.pop(self.STEP_ID, None)
             self.state.stored_in = None
             self._show_stored()
-
-    @on(Input.Submitted, "#password")
-    def password_submitted(self) -> None:
-        self.proceed()
 
     @on(Button.Pressed, "#reveal")
     def action_reveal(self) -> None:
@@ -144,8 +144,8 @@ class CredentialsScreen(StepScreen):
             self._keep_login(fields[0].username)
         if auth is None or auth.status is not Status.OK or fields is None:
             self.state.password = None
-            self.set_hint(_("The login failed; nothing was stored. Fix it, or press Next "
-                            "to go on anyway."))
+            self.set_hint(_("{failure} Nothing was stored. Fix it, or press Next to go on "
+                            "anyway.").format(failure=failure_hint(report)))
             return
         password = fields[1]
         assert password is not None

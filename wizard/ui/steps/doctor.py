@@ -6,14 +6,13 @@ SMTP session; its findings prefill the steps that follow, which ask again what f
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Input, Static
+from textual.widgets import Input, Label, Static
 from textual.worker import Worker, WorkerState
 
 from wizard.doctor import AREAS, DoctorOptions, DoctorResult, run_doctor
@@ -23,8 +22,7 @@ from wizard.ui.prefill import check_localsettings_path, switch_localsettings
 from wizard.ui.state import Services, WizardState
 from wizard.ui.steps.base import StepScreen
 from wizard.ui.validators import FieldValidator
-from wizard.ui.widgets import CheckList
-from wizard.ui.widgets.checklist import STEP_LABELS
+from wizard.ui.widgets import CheckList, FieldError, step_label
 
 __all__ = ["AREA_TITLES", "DoctorScreen", "localsettings_input"]
 
@@ -38,18 +36,21 @@ AREA_TITLES: dict[str, str] = {
 _MAX_NOTES = 4
 
 
-def localsettings_input() -> Input:
-    """The path field of the doctor and rotation steps: a file or a wiki folder."""
-    return Input(placeholder=_("/var/www/wiki/LocalSettings.php or the wiki's folder"),
-                 id="localsettings", validators=[FieldValidator(check_localsettings_path)],
-                 valid_empty=False)
+def localsettings_input() -> ComposeResult:
+    """The path field of the doctor and rotation steps (a file or a wiki folder), with
+    its label and the line that says what is wrong with it."""
+    yield Label(_("LocalSettings.php, or the wiki's folder"), classes="field-label")
+    yield Input(placeholder=_("e.g. /var/www/wiki/LocalSettings.php"),
+                id="localsettings", validators=[FieldValidator(check_localsettings_path)],
+                valid_empty=False)
+    yield FieldError("localsettings")
 
 
-def _row_id(step_id: str) -> str:
-    """The row's name under its area title: the short name, unless that would borrow a
-    live check's label ("wiki.sender" is not MAIL FROM)."""
-    area, _dot, name = step_id.partition(".")
-    return name if area == "smtp" or name not in STEP_LABELS else step_id
+def wiki_path(state: WizardState) -> Path | None:
+    """The wiki to offer: the one loaded, else (demo) the demo's own."""
+    if state.localsettings is not None:
+        return state.localsettings
+    return state.demo.wiki if state.demo is not None else None
 
 
 class DoctorProgressed(Message):
@@ -73,27 +74,30 @@ class DoctorFinished(Message):
 class DoctorScreen(StepScreen):
     STEP_ID = "doctor"
     STEP_TITLE = N_("Check LocalSettings.php")
-    INTRO = N_("Why does this wiki not send mail? The doctor reads LocalSettings.php, "
-               "examines PHP and this machine, and talks to the SMTP server as MediaWiki "
-               "would. Next walks through the steps with the values found, to fix what "
-               "failed.")
+    SHORT_TITLE = N_("Check")
+    INTRO = N_("Why does this wiki not send mail? The doctor reads LocalSettings.php and "
+               "examines PHP and this machine; then, when you say so, it logs in to the "
+               "SMTP server as MediaWiki would. Next walks through the steps with the "
+               "values found, to fix what failed.")
     HELP = N_("Type the path of LocalSettings.php (or of the wiki's folder) and press "
-              "Enter. Nothing is changed and no mail is sent: the live check stops after "
-              "MAIL FROM. The values are read without running the file; the password is "
-              "the one written in it or a file it includes, else the keyring's. Each "
+              "Enter: the file is read (never run), PHP and this machine are examined, "
+              "and nothing goes over the network. Then Next logs in to the SMTP server "
+              "with the password found (in the file, a file it includes, or the "
+              "keyring); nothing is sent: the live check stops after MAIL FROM. Each "
               "warning or failure says its cause and what to do; the steps that follow "
               "are prefilled and show what to fix.")
 
     def __init__(self, state: WizardState, services: Services, *,
-                 position: tuple[int, int] = (1, 1)) -> None:
-        super().__init__(state, services, position=position)
+                 position: tuple[int, int] = (1, 1), trail: tuple[str, ...] = ()) -> None:
+        super().__init__(state, services, position=position, trail=trail)
         # Not `_running`: Textual's MessagePump uses that name for its own state, and
         # shadowing it stopped Next from ever starting the doctor.
         self._examining: Path | None = None
         """The file the running doctor examines; None when none runs."""
 
     def compose_body(self) -> ComposeResult:
-        yield localsettings_input()
+        yield from localsettings_input()
+        yield Static("", id="found", markup=False)
         with Vertical(id="areas"):
             for area in AREAS:
                 yield Static(_(AREA_TITLES[area]), id=f"title-{area}",
@@ -104,35 +108,38 @@ class DoctorScreen(StepScreen):
         super().on_mount()
         field = self.query_one("#localsettings", Input)
         field.focus()
-        if self.state.localsettings is None:
+        path = wiki_path(self.state)
+        if path is None:
             self.set_hint(_("Which wiki? Type the path of its LocalSettings.php."))
             return
         with self.prevent(Input.Changed):
-            field.value = str(self.state.localsettings)
+            field.value = str(path)
         report = self.state.doctor
-        if report is not None:
-            self._show(report)
+        if report is not None and path == self.state.localsettings:
+            self.call_later(self._show, report)
+            self.query_one("#found", Static).update(self._found())
             self._hint(report)
         else:
-            self._start(self.state.localsettings)
+            # Only what is on this machine: nothing with a secret goes over the network
+            # before the user has seen where it would go and said so.
+            self._start(path, live=False)
 
     # -- running the doctor ----------------------------------------------------------------
 
     @on(Input.Submitted, "#localsettings")
-    def path_submitted(self) -> None:
-        path = self._typed_path()
-        if path is not None:
-            self._start(path)
+    def path_submitted(self, event: Input.Submitted) -> None:
+        event.prevent_default()
+        self.proceed()
 
     def _typed_path(self) -> Path | None:
         field = self.query_one("#localsettings", Input)
         result = field.validate(field.value)
         if result is not None and not result.is_valid:
-            self.set_hint(result.failure_descriptions[0])
+            self.field_error(field, result.failure_descriptions[0])
             return None
         return check_localsettings_path(field.value)
 
-    def _start(self, path: Path) -> None:
+    def _start(self, path: Path, *, live: bool) -> None:
         if path != self.state.localsettings or self.state.wiki is None:
             error = switch_localsettings(self.state, path)
             if error:
@@ -143,14 +150,26 @@ class DoctorScreen(StepScreen):
             self.query_one(f"#area-{area}", CheckList).clear()
             self.query_one(f"#title-{area}", Static).add_class("-hidden")
         self._examining = path
-        self.set_hint(_("Examining the wiki…"))
-        self._run_doctor(path)
+        self.query_one("#found", Static).update(self._found())
+        self.set_hint(_("Logging in to the SMTP server…") if live else
+                      _("Examining the wiki…"))
+        self._run_doctor(path, live)
+
+    def _found(self) -> str:
+        """Where the live check would log in, read from the file, before it does."""
+        settings = self.state.settings
+        if self.state.wiki is None or settings is None:
+            return ""
+        login = (_("login as {user}").format(user=settings.username) if settings.auth
+                 else _("no login"))
+        return _("Found: {host}, port {port}, {login}.").format(
+            host=settings.mediawiki_host, port=settings.port, login=login)
 
     @work(exclusive=True, group="doctor", exit_on_error=False,
           description="The doctor")
-    async def _run_doctor(self, path: Path) -> None:
+    async def _run_doctor(self, path: Path, live: bool) -> None:
         result = await run_doctor(
-            DoctorOptions(path, cwd=Path.cwd(), ca_file=self.state.ca_file,
+            DoctorOptions(path, cwd=Path.cwd(), ca_file=self.state.ca_file, live=live,
                           # Tests and the demo bring their own keyring; never read the
                           # user's then.
                           keyring_backend=self.services.keyring_backend),
@@ -164,10 +183,11 @@ class DoctorScreen(StepScreen):
     def show_progress(self, event: DoctorProgressed) -> None:
         if self._examining is None:
             return
-        area, name = event.step_id.partition(".")[0], _row_id(event.step_id)
+        area = event.step_id.partition(".")[0]
         self.query_one(f"#title-{area}", Static).remove_class("-hidden")
-        self.query_one(f"#area-{area}", CheckList).update_step(
-            name, None if event.step is None else dataclasses.replace(event.step, id=name))
+        checks = self.query_one(f"#area-{area}", CheckList)
+        checks.deadline = self.state.timeout if area == "smtp" else None
+        checks.update_step(event.step_id, event.step)
 
     @on(Worker.StateChanged)
     def doctor_stopped(self, event: Worker.StateChanged) -> None:
@@ -177,25 +197,54 @@ class DoctorScreen(StepScreen):
             self._examining = None
 
     @on(DoctorFinished)
-    def take_report(self, event: DoctorFinished) -> None:
+    async def take_report(self, event: DoctorFinished) -> None:
         if event.path != self._examining:
             return  # another file was asked for meanwhile
         self._examining = None
         self.state.doctor = event.result.report
         self._adopt(event.result)
-        self._show(event.result.report)
+        await self._show(event.result.report)
+        self.query_one("#found", Static).update(self._found())
         self._hint(event.result.report)
+        self._reveal()
 
-    def _show(self, report: Report) -> None:
-        """The report's steps under their areas, each with its short name."""
+    async def _show(self, report: Report) -> None:
+        """The report's steps under their areas, each with its title."""
         for area in AREAS:
-            steps = [dataclasses.replace(step, id=_row_id(step.id))
-                     for step in report.steps if step.id.partition(".")[0] == area]
+            steps = [step for step in report.steps if step.id.partition(".")[0] == area]
             self.query_one(f"#title-{area}", Static).set_class(not steps, "-hidden")
-            self.query_one(f"#area-{area}", CheckList).show_steps(steps)
+            await self.query_one(f"#area-{area}", CheckList).show_steps(steps)
+
+    def _reveal(self) -> None:
+        """Bring the first failure (else warning) of all areas into view."""
+        for status in (Status.FAIL, Status.WARN):
+            for area in AREAS:
+                row = self.query_one(f"#area-{area}", CheckList).first_problem
+                if row is not None and row.status is status:
+                    self.bring_into_view(row)
+                    return
+
+    @property
+    def _live(self) -> bool:
+        """The report shown includes the live check (it did talk to the server)."""
+        report = self.state.doctor
+        return report is not None and any(
+            step.id.startswith("smtp.") and step.status is not Status.SKIPPED
+            for step in report.steps)
 
     def _hint(self, report: Report) -> None:
         problems = sum(step.status in (Status.FAIL, Status.WARN) for step in report.steps)
+        settings = self.state.settings
+        if not self._live and settings is not None and settings.host:
+            self.set_hint(ngettext(
+                "{n} thing to fix so far. ", "{n} things to fix so far. ", problems).format(
+                    n=problems) + (_("Next logs in to {host} as {user} with the password "
+                                     "found (nothing is sent).").format(
+                                         host=settings.mediawiki_host,
+                                         user=settings.username) if settings.auth else
+                                   _("Next talks to {host} (nothing is sent).").format(
+                                       host=settings.mediawiki_host)))
+            return
         self.set_hint(ngettext("{n} thing to fix: press Next to go through the steps.",
                                "{n} things to fix: press Next to go through the steps.",
                                problems).format(n=problems) if problems else
@@ -211,8 +260,8 @@ class DoctorScreen(StepScreen):
                 ca_file=self.state.ca_file or result.settings.ca_file)
         to_fix = result.to_fix
         failed = [step for step in to_fix if step.status is Status.FAIL] or list(to_fix)
-        notes = [f"{step.id}: {step.diagnosis.fix}" for step in failed[:_MAX_NOTES]
-                 if step.diagnosis is not None]
+        notes = [f"{step_label(step.id)}: {step.diagnosis.fix}"
+                 for step in failed[:_MAX_NOTES] if step.diagnosis is not None]
         fields = result.fields
         if fields:
             notes.append(_("To change: {fields}.").format(fields=", ".join(fields)))
@@ -225,9 +274,12 @@ class DoctorScreen(StepScreen):
         path = self._typed_path()
         if path is None:
             return
+        settings = self.state.settings
         if self._examining is not None:
             self.set_hint(_("The doctor is still running; Next works when it is done."))
         elif self.state.doctor is None or path != self.state.localsettings:
-            self._start(path)
+            self._start(path, live=False)
+        elif not self._live and settings is not None and settings.host:
+            self._start(path, live=True)
         else:
             self.go_next()

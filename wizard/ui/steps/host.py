@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual import on, work
 from textual.app import ComposeResult
 from textual.timer import Timer
-from textual.widgets import Button, Input, OptionList, Static
+from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from wizard.model.diagnosis import diagnose
@@ -17,7 +17,7 @@ from wizard.smtp.dns import AddressResult
 from wizard.ui.state import Services, WizardState
 from wizard.ui.steps.base import StepScreen
 from wizard.ui.validators import FieldValidator
-from wizard.ui.widgets import CheckList
+from wizard.ui.widgets import CheckList, FieldError
 
 __all__ = ["HostScreen"]
 
@@ -35,6 +35,7 @@ def _check_query(value: str) -> object:
 class HostScreen(StepScreen):
     STEP_ID = "host"
     STEP_TITLE = N_("Host")
+    SHORT_TITLE = N_("Host")
     INTRO = N_("The SMTP server's name or address (smtp.example.org). Or type your e-mail "
                "address or domain and the wizard suggests servers.")
     HELP = N_("Type the host your provider gave you. An address such as you@example.org, "
@@ -43,14 +44,16 @@ class HostScreen(StepScreen):
               "MediaWiki prefix (ssl://) may be typed too; the next step explains it.")
 
     def __init__(self, state: WizardState, services: Services, *,
-                 position: tuple[int, int] = (1, 1)) -> None:
-        super().__init__(state, services, position=position)
+                 position: tuple[int, int] = (1, 1), trail: tuple[str, ...] = ()) -> None:
+        super().__init__(state, services, position=position, trail=trail)
         self._debounce: Timer | None = None
         self._endpoints: list[Endpoint] = []
 
     def compose_body(self) -> ComposeResult:
-        yield Input(placeholder=_("smtp.example.org or you@example.org"), id="host",
+        yield Label(_("Server, e-mail address or domain"), classes="field-label")
+        yield Input(placeholder=_("e.g. smtp.example.org or you@example.org"), id="host",
                     validators=[FieldValidator(_check_query)], valid_empty=False)
+        yield FieldError("host")
         yield Button(_("Suggest servers for this domain"), id="discover", compact=True)
         yield OptionList(id="suggestions", classes="-hidden")
         yield Static("", id="notes", markup=False)
@@ -73,11 +76,9 @@ class HostScreen(StepScreen):
         self.query_one(CheckList).clear()
         if self._debounce is not None:
             self._debounce.stop()
-        if event.validation_result is not None and not event.validation_result.is_valid:
-            self.set_hint(event.validation_result.failure_descriptions[0])
-            return
         self.set_hint("")
-        self._debounce = self.set_timer(_DEBOUNCE, self._look_up)
+        if event.validation_result is None or event.validation_result.is_valid:
+            self._debounce = self.set_timer(_DEBOUNCE, self._look_up)
 
     def _look_up(self) -> None:
         text = self.query_one("#host", Input).value.strip()
@@ -93,21 +94,21 @@ class HostScreen(StepScreen):
 
     @on(Button.Pressed, "#discover")
     def discover_pressed(self) -> None:
-        text = self.query_one("#host", Input).value.strip()
+        field = self.query_one("#host", Input)
+        text = field.value.strip()
         try:
             query = text if "@" in text else parse_host(text)[0]
         except SettingsError as exc:
-            self.set_hint(exc.message)
+            self.field_error(field, exc.message)
             return
         self._discover(query)
 
     @work(exclusive=True, group="dns", exit_on_error=False, description="DNS look-up")
     async def _resolve(self, host: str) -> None:
+        # Typing cancels this worker (exclusive group), so a result here is for the
+        # host still in the field, however it was written ("[::1]", "localhost.").
         self.query_one(CheckList).update_step("dns", None)
         found: AddressResult = await self.services.resolve(host, lifetime=self.state.timeout)
-        if self.query_one("#host", Input).value.strip().lower().removeprefix(
-                "ssl://").removeprefix("tls://") != host:
-            return  # typed on meanwhile
         self.query_one(CheckList).update_step("dns", _dns_step(host, found))
 
     @work(exclusive=True, group="dns", exit_on_error=False, description="Server discovery")
@@ -115,9 +116,15 @@ class HostScreen(StepScreen):
         checks = self.query_one(CheckList)
         checks.plan(["discover"])
         checks.update_step("discover", None)
+        self.bring_into_view(checks)
         self.set_hint(_("Looking for servers…"))
-        found = await self.services.discover(query, timeout=self.state.timeout)
-        checks.show_steps(found.report.steps)
+        try:
+            found = await self.services.discover(query, timeout=self.state.timeout)
+        except SettingsError as exc:
+            checks.update_step("discover", Step("discover", Status.FAIL, exc.message))
+            self.set_hint(_("No suggestions: type the host your provider gave you."))
+            return
+        await checks.show_steps(found.report.steps)
         self._endpoints = [e for e in found.endpoints if e.recommendable]
         suggestions = self.query_one("#suggestions", OptionList)
         suggestions.clear_options()
@@ -154,8 +161,9 @@ class HostScreen(StepScreen):
         try:
             host, security = parse_host(text)
         except SettingsError as exc:
-            self.set_hint(exc.message)
-            self.query_one("#host", Input).focus()
+            field = self.query_one("#host", Input)
+            self.field_error(field, exc.message)
+            field.focus()
             return
         current = self.state.settings
         if current is not None and current.host == host:
@@ -167,10 +175,6 @@ class HostScreen(StepScreen):
                                  timeout=self.state.timeout, ca_file=self.state.ca_file))
             self.state.notes = ()
         self.go_next()
-
-    @on(Input.Submitted, "#host")
-    def host_submitted(self) -> None:
-        self.proceed()
 
     def _adopt(self, settings: Settings) -> None:
         """New host (or prefix): later steps' results no longer apply."""

@@ -11,21 +11,29 @@ from wizard.model.settings import Security
 from wizard.smtp.ports import PortResult, PortState
 from wizard.ui.messages import PortsProbed
 from wizard.ui.steps.base import StepScreen
+from wizard.ui.widgets import Choice, ChoiceSet
 
 __all__ = ["ProtocolScreen"]
 
-_CHOICES: list[tuple[str, Security, str]] = [
-    ("none", Security.STARTTLS, N_("no prefix  plain connect, then STARTTLS; port 587 or 25")),
-    ("ssl", Security.TLS, N_("ssl://     TLS from the first byte (implicit); port 465")),
-    ("tls", Security.TLS, N_("tls://     the same as ssl:// in PHP, NOT STARTTLS; 465")),
+# Short labels (a radio button is one line, and 60 columns must do); what each means is
+# written out below the choices, where it can wrap.
+_CHOICES: list[tuple[str, Security, str, str]] = [
+    ("none", Security.STARTTLS, N_("no prefix (STARTTLS)"),
+     N_("no prefix: plain connect, then STARTTLS; port 587 or 25.")),
+    ("ssl", Security.TLS, N_("ssl:// (TLS first)"),
+     N_("ssl://: TLS from the first byte (implicit TLS); port 465.")),
+    ("tls", Security.TLS, N_("tls:// (TLS first)"),
+     N_("tls://: the same as ssl:// in PHP, NOT STARTTLS; port 465.")),
 ]
 
 
 class ProtocolScreen(StepScreen):
     STEP_ID = "protocol"
     STEP_TITLE = N_("Protocol prefix")
+    SHORT_TITLE = N_("Prefix")
     INTRO = N_("How MediaWiki's $wgSMTP['host'] starts decides how the connection is "
-               "protected. The wizard probes the server to show which choices work.")
+               "protected. The wizard probes the server to show which choices work. "
+               "Arrows pick, Enter takes the choice and goes on.")
     HELP = N_("PHP opens ssl:// and tls:// hosts with TLS from the first byte; that is "
               "implicit TLS, normally on port 465. Without a prefix PEAR connects in plain "
               "text and upgrades with STARTTLS before logging in, normally on port 587. "
@@ -33,9 +41,11 @@ class ProtocolScreen(StepScreen):
               "writes ssl:// for TLS from the first byte.")
 
     def compose_body(self) -> ComposeResult:
-        with RadioSet(id="prefix"):
-            for key, _security, text in _CHOICES:
-                yield RadioButton(_(text), id=f"prefix-{key}")
+        with ChoiceSet(id="prefix"):
+            for key, _security, label, _meaning in _CHOICES:
+                yield Choice(_(label), id=f"prefix-{key}")
+        yield Static("\n".join(_(meaning) for *_rest, meaning in _CHOICES), id="meanings",
+                     markup=False)
         yield Static(_("Probing the server…"), id="support", markup=False)
         yield Static("", id="mismatch", markup=False)
 

@@ -7,11 +7,11 @@ from pathlib import Path
 from rich.syntax import Syntax
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
 from wizard.mediawiki.localsettings import LocalSettingsError
-from wizard.model.i18n import N_, _
+from wizard.model.i18n import N_, _, ngettext
 from wizard.model.settings import SettingsError
 from wizard.render import (
     PasswordMode,
@@ -25,6 +25,7 @@ from wizard.store.files import backup_folder
 from wizard.store.install import write_patch, write_snippet
 from wizard.ui.modals import ConfirmModal
 from wizard.ui.steps.base import StepScreen
+from wizard.ui.widgets import Choice, ChoiceSet, step_label
 
 __all__ = ["MASK", "ReviewScreen"]
 
@@ -47,6 +48,7 @@ _MODES: list[tuple[PasswordMode, str]] = [
 class ReviewScreen(StepScreen):
     STEP_ID = "review"
     STEP_TITLE = N_("Review & write")
+    SHORT_TITLE = N_("Write")
     INTRO = N_("Choose the software and where it reads the password; nothing is written "
                "until you confirm.")
     HELP = N_("The preview shows the snippet with the password masked. “Write file” saves "
@@ -56,17 +58,20 @@ class ReviewScreen(StepScreen):
               "write asks first. Finish leaves the wizard.")
 
     def compose_body(self) -> ComposeResult:
-        with RadioSet(id="target", classes="row"):
+        yield Label(_("The software that sends the mail:"), classes="field-label")
+        with ChoiceSet(id="target", classes="row"):
             for target, label in _TARGETS:
-                yield RadioButton(label, id=f"target-{target}")
-        yield Label(_("The snippet reads the password from:"))
-        with RadioSet(id="password-mode", classes="row"):
+                yield Choice(label, id=f"target-{target}")
+        yield Label(_("The snippet reads the password from:"), classes="field-label")
+        with ChoiceSet(id="password-mode", classes="row"):
             for mode, label in _MODES:
-                yield RadioButton(_(label), id=f"mode-{mode}")
+                yield Choice(_(label), id=f"mode-{mode}")
         yield Static("", id="where", markup=False)
-        with VerticalScroll(id="preview-box"):
-            yield Static("", id="preview")
-        yield Input(id="path", placeholder=_("file to write"))
+        # No box of its own that scrolls: the page scrolls, and the snippet is whole.
+        yield Static("", id="preview")
+        yield Static("", id="secret-lines", markup=False)
+        yield Label(_("Write the snippet to:"), classes="field-label")
+        yield Input(id="path", placeholder=_("e.g. /srv/wiki/smtp_settings.php"))
         with Horizontal(id="actions"):
             yield Button(_("Write file"), id="write", compact=True)
             yield Button(_("Patch LocalSettings.php"), id="patch", compact=True,
@@ -139,13 +144,28 @@ class ReviewScreen(StepScreen):
                 path=preview.secrets_file[0]))
         where.update("\n".join(lines))
         # Tabs expanded: Rich drops a leading tab when it wraps a line.
+        text = preview.snippet.expandtabs(4)
+        secret = self._secret_lines(text)
         self.query_one("#preview", Static).update(Syntax(
-            preview.snippet.expandtabs(4), preview.language, theme="ansi_dark",
-            word_wrap=True))
+            text, preview.language, theme="ansi_dark", word_wrap=True, line_numbers=True,
+            highlight_lines=set(secret)))
+        self.query_one("#secret-lines", Static).update(ngettext(
+            "Line {lines} holds the password (masked here).",
+            "Lines {lines} hold the password (masked here).", len(secret)).format(
+                lines=", ".join(map(str, secret))) if secret else "")
         if not keep_path and not self.query_one("#path", Input).value:
             with self.prevent(Input.Changed):
                 self.query_one("#path", Input).value = str(Path.cwd() / preview.filename)
         self._enable_writes(True)
+
+    def _secret_lines(self, text: str) -> list[int]:
+        """The snippet's lines that hold the password or say where it comes from."""
+        marks = [MASK, self._options(masked=True).env_var]
+        if self.state.password_mode is PasswordMode.FILE:
+            marks.append(str(self._options(masked=True).secrets_path))
+        return [number for number, line in enumerate(text.splitlines(), 1)
+                if any(mark in line for mark in marks)
+                and not line.lstrip().startswith(("//", "#"))]
 
     def _enable_writes(self, enabled: bool) -> None:
         self.query_one("#write", Button).disabled = not enabled
@@ -155,7 +175,8 @@ class ReviewScreen(StepScreen):
 
     def _show_summary(self) -> None:
         rows = self.state.summary()
-        text = [_("Checks:")] + [f"{status.mark} {step:<10} {summary}"
+        width = max((len(step_label(step)) for step, _status, _summary in rows), default=0)
+        text = [_("Checks:")] + [f"{status.mark} {step_label(step):<{width}}  {summary}"
                                  for step, status, summary in rows]
         if not rows:
             text.append(_("- no live check ran"))
@@ -190,7 +211,8 @@ class ReviewScreen(StepScreen):
                     path=exc.filename or path, error=exc.strerror or exc))
                 return
             self._written([item.describe() for item in written],
-                          [str(item.path) for item in written])
+                          [str(item.path) for item in written],
+                          [str(item.backup) for item in written if item.backup is not None])
 
         self.app.push_screen(ConfirmModal(question), confirmed)
 
@@ -226,14 +248,34 @@ class ReviewScreen(StepScreen):
                 path=path, backup=result.backup) if result.changed else _(
                 "{path} already holds this block; nothing changed.").format(path=path)
             self._written([*(item.describe() for item in written), text, *result.warnings],
-                          [*(str(item.path) for item in written), str(path)])
+                          [*(str(item.path) for item in written), str(path)],
+                          [str(backup) for backup in (
+                              *(item.backup for item in written), result.backup)
+                           if backup is not None])
 
         self.app.push_screen(ConfirmModal(question), confirmed)
 
-    def _written(self, lines: list[str], paths: list[str]) -> None:
+    def _written(self, lines: list[str], paths: list[str], backups: list[str]) -> None:
         self.state.written.extend(paths)
+        self.state.backups.extend(backups)
+        self._done()
         self.query_one("#written", Static).update("\n".join(f"✓ {line}" for line in lines))
+        self.bring_into_view(self.query_one("#written", Static))
         self.set_hint(_("Done. Press Finish to leave."))
+
+    def _done(self) -> None:
+        """The snippet left the wizard: note what the admin must still do by hand."""
+        self.state.done = True
+        if self.state.password_mode is not PasswordMode.ENV:
+            return
+        name = self._options(masked=True).env_var
+        self.state.todo.append(
+            _("Set the environment variable {name} to the SMTP password where the wiki "
+              "runs (Apache: SetEnv; php-fpm: env[{name}] in the pool) and for cron and "
+              "maintenance scripts.").format(name=name)
+            if self.state.target is Target.MEDIAWIKI else
+            _("Set the environment variable {name} to the SMTP password for the program "
+              "that sends the mail.").format(name=name))
 
     @on(Button.Pressed, "#copy")
     def copy_snippet(self) -> None:
@@ -243,7 +285,15 @@ class ReviewScreen(StepScreen):
             self.set_hint(exc.message)
             return
         self.app.copy_to_clipboard(rendered.snippet)
+        self.state.copied = True
+        self._done()
         self.set_hint(_("Copied to the clipboard (through the terminal)."))
+
+    @on(Input.Submitted, "#path")
+    def path_submitted(self, event: Input.Submitted) -> None:
+        # Enter after the path leads to the write button; writing still asks first.
+        event.prevent_default()
+        self.query_one("#write", Button).focus()
 
     def proceed(self) -> None:
         if self.state.written:

@@ -7,14 +7,22 @@ keyring, and only after the user confirms.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.widgets import Button, Checkbox, Input, Static
 from textual.worker import get_current_worker
 
-from wizard.mediawiki.localsettings import LintOutcome, LocalSettingsError, PasswordKind
+from wizard.mediawiki.localsettings import (
+    LintOutcome,
+    LocalSettingsError,
+    PasswordKind,
+    password_line,
+)
 from wizard.model.i18n import N_, _
 from wizard.model.report import Report, Status
+from wizard.model.settings import SettingsError
 from wizard.store.backends import BackendInfo, backend_info
 from wizard.store.rotate import rotate_password
 from wizard.ui.messages import KeyringDescribed, RotateFinished, RotateStopped
@@ -23,7 +31,7 @@ from wizard.ui.prefill import check_localsettings_path, switch_localsettings
 from wizard.ui.state import Services, WizardState
 from wizard.ui.steps.base import StepScreen
 from wizard.ui.steps.credentials import CredentialsScreen
-from wizard.ui.steps.doctor import localsettings_input
+from wizard.ui.steps.doctor import localsettings_input, wiki_path
 from wizard.ui.widgets import CheckList
 
 __all__ = ["NewPasswordScreen", "RotateScreen", "WikiScreen"]
@@ -34,6 +42,7 @@ class WikiScreen(StepScreen):
 
     STEP_ID = "wiki"
     STEP_TITLE = N_("Which wiki")
+    SHORT_TITLE = N_("Wiki")
     INTRO = N_("The wiki whose SMTP password changes. Its LocalSettings.php names the "
                "server and the user; only the password in it is replaced, nothing else.")
     HELP = N_("Type the path of LocalSettings.php (or of the wiki's folder) and press "
@@ -42,41 +51,42 @@ class WikiScreen(StepScreen):
               "only after you confirm.")
 
     def compose_body(self) -> ComposeResult:
-        yield localsettings_input()
+        yield from localsettings_input()
         yield Static("", id="found", markup=False)
 
     def on_mount(self) -> None:
         super().on_mount()
         field = self.query_one("#localsettings", Input)
-        if self.state.localsettings is not None:
+        path = wiki_path(self.state)
+        if path is not None:
             with self.prevent(Input.Changed):
-                field.value = str(self.state.localsettings)
+                field.value = str(path)
         self._show_found()
         field.focus()
 
     @on(Input.Changed, "#localsettings")
-    def path_edited(self, event: Input.Changed) -> None:
-        result = event.validation_result
-        self.set_hint(result.failure_descriptions[0]
-                      if result is not None and not result.is_valid else "")
+    def path_edited(self) -> None:
+        # What is shown belongs to the file read; a new path has not been read yet.
+        self._show_found()
 
     @on(Input.Submitted, "#localsettings")
-    def path_submitted(self) -> None:
+    def path_submitted(self, event: Input.Submitted) -> None:
+        event.prevent_default()
         self.proceed()
 
     def proceed(self) -> None:
         field = self.query_one("#localsettings", Input)
         result = field.validate(field.value)
         if result is not None and not result.is_valid:
-            self.set_hint(result.failure_descriptions[0])
+            self.field_error(field, result.failure_descriptions[0])
             return
         path = check_localsettings_path(field.value)
         if path != self.state.localsettings or self.state.wiki is None:
             error = switch_localsettings(self.state, path)
             self._show_found()
-            if error:
-                self.set_hint(error)
-                return
+            self.set_hint(error or self._problem() or _(
+                "This is what the wiki holds; press Next to go on with it."))
+            return  # the user sees the file it read before going on
         problem = self._problem()
         if problem:
             self.set_hint(problem)
@@ -99,12 +109,53 @@ class WikiScreen(StepScreen):
         return ""
 
     def _show_found(self) -> None:
-        settings = self.state.settings
-        text = "" if self.state.wiki is None or settings is None else _(
-            "The wiki sends through {host}, port {port}, as {user}.").format(
-                host=settings.mediawiki_host, port=settings.port,
-                user=settings.username or "-")
-        self.query_one("#found", Static).update(text)
+        """The file read and what it holds, only while the field names that file."""
+        text = self.query_one("#localsettings", Input).value.strip()
+        wiki, settings = self.state.wiki, self.state.settings
+        shown = wiki is not None and settings is not None and text != "" and \
+            _same_file(text, wiki.path)
+        self.query_one("#found", Static).update(
+            "\n".join(wiki_facts(self.state)) if shown else "")
+
+
+def _same_file(text: str, path: Path) -> bool:
+    try:
+        return check_localsettings_path(text) == path
+    except SettingsError:
+        return False
+
+
+def wiki_facts(state: WizardState) -> list[str]:
+    """The wiki file read, its server and login, and the exact place of its password."""
+    wiki, settings = state.wiki, state.settings
+    assert wiki is not None and settings is not None
+    lines = [_("Read: {path}").format(path=wiki.path),
+             _("Server: {host}, port {port}, user {user}").format(
+                 host=settings.mediawiki_host, port=settings.port,
+                 user=settings.username or "-")]
+    source = wiki.smtp.password if wiki.smtp is not None else None
+    if source is None:
+        lines.append(_("LocalSettings.php holds no password for $wgSMTP: only the keyring "
+                       "is updated."))
+    elif source.kind in (PasswordKind.INLINE, PasswordKind.FILE):
+        try:
+            path, number, line = password_line(wiki)
+        except LocalSettingsError as exc:
+            lines.append(f"! {exc.message}")
+        else:
+            lines.append(_("The password is in {path}, line {line}; that text is replaced, "
+                           "after a backup:").format(path=path, line=number))
+            lines.append(f"  {number}: {line}")
+    elif source.kind is PasswordKind.ENV:
+        lines.append(_("The wiki reads the password from the environment variable {name} "
+                       "({path}, line {line}): the wizard cannot change it, and says where "
+                       "to set it once the new password is tested.").format(
+                           name=source.name, path=source.path, line=source.line))
+    else:
+        lines.append(_("{path}, line {line}, computes the password in a way the wizard "
+                       "cannot follow: change it there by hand.").format(
+                           path=source.path, line=source.line))
+    return lines
 
 
 class NewPasswordScreen(CredentialsScreen):
@@ -115,6 +166,7 @@ class NewPasswordScreen(CredentialsScreen):
     """
 
     STEP_TITLE = N_("New password")
+    SHORT_TITLE = N_("Password")
     INTRO = N_("The new SMTP password, as the provider now has it. Next logs in with it "
                "live; nothing is changed until you confirm on the next step.")
     HELP = N_("The password is typed masked; ctrl+r reveals it. Next logs in to the server "
@@ -160,6 +212,7 @@ class RotateScreen(StepScreen):
 
     STEP_ID = "rotate"
     STEP_TITLE = N_("Change the password")
+    SHORT_TITLE = N_("Change")
     INTRO = N_("Where the wiki keeps its SMTP password and what will change. Next asks "
                "first; then the new password is tested once more, the old one replaced "
                "where it is written (after a backup) and the keyring updated.")
@@ -169,8 +222,8 @@ class RotateScreen(StepScreen):
               "where to set it. If the new password no longer logs in, nothing changes.")
 
     def __init__(self, state: WizardState, services: Services, *,
-                 position: tuple[int, int] = (1, 1)) -> None:
-        super().__init__(state, services, position=position)
+                 position: tuple[int, int] = (1, 1), trail: tuple[str, ...] = ()) -> None:
+        super().__init__(state, services, position=position, trail=trail)
         self._keyring: BackendInfo | None = None
         self._done = False
 
@@ -190,33 +243,7 @@ class RotateScreen(StepScreen):
         self.set_hint(_("Press Next to change the password; it asks first."))
 
     def _where(self) -> str:
-        wiki, settings = self.state.wiki, self.state.settings
-        assert wiki is not None and settings is not None
-        lines = [_("Wiki: {path}").format(path=wiki.path),
-                 _("Server: {host}, port {port}, user {user}").format(
-                     host=settings.mediawiki_host, port=settings.port,
-                     user=settings.username)]
-        source = wiki.smtp.password if wiki.smtp is not None else None
-        if source is None:
-            lines.append(_("LocalSettings.php holds no password for $wgSMTP: only the "
-                           "keyring is updated."))
-        elif source.kind is PasswordKind.INLINE:
-            lines.append(_("The password is written in LocalSettings.php, line {line}: "
-                           "that text is replaced, after a backup of the file.").format(
-                               line=source.line))
-        elif source.kind is PasswordKind.FILE:
-            lines.append(_("The password is written in {path}, line {line}, a file "
-                           "LocalSettings.php requires: that text is replaced there, after "
-                           "a backup.").format(path=source.path, line=source.line))
-        elif source.kind is PasswordKind.ENV:
-            lines.append(_("The wiki reads the password from the environment variable "
-                           "{name}: the wizard cannot change it, and says where to set it "
-                           "once the new password is tested.").format(name=source.name))
-        else:
-            lines.append(_("{path}, line {line}, computes the password in a way the wizard "
-                           "cannot follow: change it there by hand.").format(
-                               path=source.path, line=source.line))
-        return "\n".join(lines)
+        return "\n".join(wiki_facts(self.state))
 
     # -- the keyring (backend_info may block on D-Bus: a thread worker) ---------------------
 
@@ -281,9 +308,9 @@ class RotateScreen(StepScreen):
         self.post_message(RotateFinished(result))
 
     @on(RotateFinished)
-    def show_result(self, event: RotateFinished) -> None:
+    async def show_result(self, event: RotateFinished) -> None:
         result = event.result
-        self.query_one(CheckList).show_steps(result.report.steps)
+        await self.show_report(result.report)
         if not result.tested:
             self._show_outcome([_("✗ The new password did not log in, so nothing was "
                                   "changed.")])
@@ -293,6 +320,8 @@ class RotateScreen(StepScreen):
         change = result.change
         if change is not None:
             self.state.written.append(str(change.path))
+            if change.backup is not None:
+                self.state.backups.append(str(change.backup))
             lines.append(_("✓ Replaced the password in {path}; the previous version is in "
                            "{backup}.").format(path=change.path, backup=change.backup))
             if change.lint is LintOutcome.SKIPPED:
@@ -307,6 +336,8 @@ class RotateScreen(StepScreen):
             lines.append(_("! Not stored in the keyring: {reason}").format(
                 reason=info.reason or info.description))
         lines += [f"! {note}" for note in result.notes]
+        self.state.todo += result.notes
+        self.state.done = True
         self._finish(lines)
 
     @on(RotateStopped)

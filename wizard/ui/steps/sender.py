@@ -19,14 +19,19 @@ from wizard.smtp.check import CheckOptions
 from wizard.ui.steps.base import StepScreen
 from wizard.ui.steps.credentials import client_for
 from wizard.ui.validators import FieldValidator
-from wizard.ui.widgets import CheckList
+from wizard.ui.widgets import CheckBox, FieldError
 
 __all__ = ["SenderScreen"]
+
+_FIELDS = {"sender": "sender", "emergency_contact": "contact", "id_host": "id-host",
+           "helo_name": "helo"}
+"""The input that holds each settings field, to show its error under it."""
 
 
 class SenderScreen(StepScreen):
     STEP_ID = "sender"
     STEP_TITLE = N_("Sender")
+    SHORT_TITLE = N_("Sender")
     INTRO = N_("Who the wiki's mail comes from. Next tests MAIL FROM and RCPT TO live; "
                "nothing is sent unless you ask for a test message.")
     HELP = N_("$wgPasswordSender is the envelope and From address: it must be one this "
@@ -36,20 +41,24 @@ class SenderScreen(StepScreen):
               "Leave IDHost and HELO empty for the defaults.")
 
     def compose_body(self) -> ComposeResult:
-        yield Label(_("Sender ($wgPasswordSender)"))
-        yield Input(id="sender", placeholder="wiki@example.org",
+        yield Label(_("Sender ($wgPasswordSender)"), classes="field-label")
+        yield Input(id="sender", placeholder=_("e.g. wiki@example.org"),
                     validators=[FieldValidator(check_email)])
-        yield Label(_("Emergency contact ($wgEmergencyContact)"))
-        yield Input(id="contact", placeholder="admin@example.org",
+        yield FieldError("sender")
+        yield Label(_("Emergency contact ($wgEmergencyContact)"), classes="field-label")
+        yield Input(id="contact", placeholder=_("e.g. admin@example.org"),
                     validators=[FieldValidator(lambda v: check_email(v, "emergency_contact"))])
-        yield Label(_("IDHost (optional)"))
-        yield Input(id="id-host", placeholder="example.org",
+        yield FieldError("contact")
+        yield Label(_("IDHost (optional)"), classes="field-label")
+        yield Input(id="id-host", placeholder=_("e.g. example.org"),
                     validators=[FieldValidator(lambda v: check_hostname(v, "id_host"),
                                                optional=True)])
-        yield Label(_("HELO name (optional)"))
-        yield Input(id="helo", placeholder="wiki.example.org",
+        yield FieldError("id-host")
+        yield Label(_("HELO name (optional)"), classes="field-label")
+        yield Input(id="helo", placeholder=_("e.g. wiki.example.org"),
                     validators=[FieldValidator(check_helo_name, optional=True)])
-        yield Checkbox(_("Send me a test message (to the emergency contact)"), id="send-test")
+        yield FieldError("helo")
+        yield CheckBox(_("Send me a test message (to the emergency contact)"), id="send-test")
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -69,7 +78,7 @@ class SenderScreen(StepScreen):
         report = self.state.results.get(self.STEP_ID)
         if report is not None:
             self.check_key = self._key()
-            self.query_one(CheckList).show_steps(report.steps)
+            self.call_later(self.show_report, report, reveal=False)
         self.query_one("#sender", Input).focus()
 
     def _fields(self) -> tuple[Settings, str, bool] | None:
@@ -83,7 +92,11 @@ class SenderScreen(StepScreen):
             check_email(updated.sender, "sender")
             check_email(updated.emergency_contact, "emergency_contact")
         except SettingsError as exc:
-            self.set_hint(exc.message)
+            field = _FIELDS.get(exc.field)
+            if field is None:
+                self.set_hint(exc.message)
+            else:
+                self.field_error(self.query_one(f"#{field}", Input), exc.message)
             return None
         return updated, updated.emergency_contact, self.query_one("#send-test",
                                                                   Checkbox).value
@@ -99,13 +112,6 @@ class SenderScreen(StepScreen):
         if self.check_key is not None and self._key() != self.check_key:
             self.cancel_check()
             self.state.results.pop(self.STEP_ID, None)
-
-    @on(Input.Submitted)
-    def field_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "helo":
-            self.proceed()
-        else:
-            self.focus_next()
 
     def proceed(self) -> None:
         fields = self._fields()

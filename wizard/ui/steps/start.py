@@ -23,6 +23,7 @@ _CHOICES: list[tuple[Mode, str]] = [
 class StartScreen(StepScreen):
     STEP_ID = "start"
     STEP_TITLE = N_("Start")
+    SHORT_TITLE = N_("Start")
     INTRO = N_("This wizard gets a wiki's outgoing mail working. Every answer is tested "
                "live against the real server; nothing is written until you confirm on "
                "the last step. What would you like to do?")
@@ -60,7 +61,3 @@ class StartScreen(StepScreen):
         if modes.highlighted is not None:
             self.state.mode = _CHOICES[modes.highlighted][0]
         self.go_next()
-
-    def action_back(self) -> None:
-        """The first step has nothing before it."""
-        self.set_hint(_("This is the first step; ctrl+q quits."))

@@ -1,16 +1,19 @@
-"""The Port step's live table: one row per candidate port, a spinner until it answers."""
+"""The Port step's live table: one row per candidate port, a spinner and the time left
+until it answers, is cancelled, or its deadline passes."""
 
 from __future__ import annotations
+
+import time
 
 from textual.timer import Timer
 from textual.widgets import DataTable
 
 from wizard.model.i18n import N_, _
 from wizard.smtp.ports import PortResult, PortState
+from wizard.ui.widgets.checklist import SPINNER, time_left
 
 __all__ = ["PortTable", "describe_state"]
 
-_SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 _STATE_TEXT: dict[PortState, tuple[str, str, str]] = {
     PortState.STARTTLS: ("✓", N_("SMTP + STARTTLS"), N_("no prefix (587 style)")),
     PortState.IMPLICIT_TLS: ("✓", N_("TLS first"), N_("use ssl:// (465 style)")),
@@ -22,6 +25,8 @@ _STATE_TEXT: dict[PortState, tuple[str, str, str]] = {
     PortState.NOT_SMTP: ("✗", N_("not SMTP"), N_("another service on this port")),
     PortState.ERROR: ("✗", N_("error"), N_("could not connect")),
 }
+_GRACE = 2.0
+"""Seconds past the deadline before a row that never answered says it timed out."""
 
 
 def describe_state(state: PortState) -> tuple[str, str, str]:
@@ -33,35 +38,42 @@ def describe_state(state: PortState) -> tuple[str, str, str]:
 class PortTable(DataTable[str]):
     """Rows keyed by port number; `results` holds what has answered so far."""
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, id: str | None = None, host: str = "", deadline: float = 10.0
+                 ) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=False)
+        self.host = host
+        self.deadline = deadline
+        """Seconds a probe may take; the running rows count down to it."""
         self.results: dict[int, PortResult] = {}
+        self._started: dict[int, float] = {}
+        self._cancelled: set[int] = set()
         self._frame = 0
         self._timer: Timer | None = None
 
     def on_mount(self) -> None:
         self.add_column(_("Port"), key="port", width=6)
-        self.add_column(_("Answer"), key="answer", width=20)
+        self.add_column(_("Answer"), key="answer", width=18)
         self.add_column(_("Meaning"), key="meaning", width=44)
+        self._timer = self.set_interval(0.25, self._spin, pause=True)
 
     def begin(self, ports: list[int]) -> None:
         """One pending row per port, each with a spinner until its result arrives."""
         self.clear()
         self.results = {}
         for port in ports:
-            self.add_row(str(port), _SPINNER[0] + " " + _("probing"), "", key=str(port))
-        if self._timer is None:
-            self._timer = self.set_interval(0.1, self._spin)
-        self._timer.resume()
+            self.add_port(port)
 
     def add_port(self, port: int) -> None:
         """A port the user typed: a new pending row (or a re-probe of an existing one)."""
         self.results.pop(port, None)
+        self._cancelled.discard(port)
+        self._started[port] = time.monotonic()
+        answer, meaning = self._running_text(port)
         if str(port) in self.rows:
-            self.update_cell(str(port), "answer", _SPINNER[0] + " " + _("probing"))
-            self.update_cell(str(port), "meaning", "")
+            self.update_cell(str(port), "answer", answer)
+            self.update_cell(str(port), "meaning", meaning)
         else:
-            self.add_row(str(port), _SPINNER[0] + " " + _("probing"), "", key=str(port))
+            self.add_row(str(port), answer, meaning, key=str(port))
         if self._timer is not None:
             self._timer.resume()
 
@@ -69,11 +81,21 @@ class PortTable(DataTable[str]):
         if str(result.port) not in self.rows:
             self.add_row(str(result.port), "", "", key=str(result.port))
         self.results[result.port] = result
+        self._cancelled.discard(result.port)
         mark, answer, meaning = describe_state(result.state)
         if result.state is PortState.ERROR and result.detail:
             meaning = result.detail[:44]
         self.update_cell(str(result.port), "answer", f"{mark} {answer}")
         self.update_cell(str(result.port), "meaning", meaning)
+
+    def cancel(self, ports: list[int]) -> None:
+        """These probes were stopped before they answered: say so, never spin on."""
+        for port in ports:
+            if port in self.results or str(port) not in self.rows:
+                continue
+            self._cancelled.add(port)
+            self.update_cell(str(port), "answer", "- " + _("cancelled"))
+            self.update_cell(str(port), "meaning", _("not probed; type it again to retry"))
 
     def select_port(self, port: int) -> None:
         if str(port) in self.rows:
@@ -88,8 +110,13 @@ class PortTable(DataTable[str]):
 
     @property
     def pending(self) -> list[int]:
-        return [int(str(key.value)) for key in self.rows if int(str(key.value)) not in
-                self.results]
+        """Ports still waiting for an answer (a cancelled one waits no more)."""
+        return [port for port in (int(str(key.value)) for key in self.rows)
+                if port not in self.results and port not in self._cancelled]
+
+    def _running_text(self, port: int) -> tuple[str, str]:
+        return (f"{SPINNER[self._frame]} " + _("probing"),
+                time_left(self._started.get(port, time.monotonic()), self.deadline))
 
     def _spin(self) -> None:
         pending = self.pending
@@ -97,6 +124,14 @@ class PortTable(DataTable[str]):
             if self._timer is not None:
                 self._timer.pause()
             return
-        self._frame = (self._frame + 1) % len(_SPINNER)
+        self._frame = (self._frame + 1) % len(SPINNER)
+        now = time.monotonic()
         for port in pending:
-            self.update_cell(str(port), "answer", _SPINNER[self._frame] + " " + _("probing"))
+            if now - self._started.get(port, now) > self.deadline + _GRACE:
+                # The core ends every probe at its deadline; a result that never came
+                # is a timeout all the same.
+                self.show_result(PortResult(self.host, port, PortState.TIMEOUT))
+                continue
+            answer, meaning = self._running_text(port)
+            self.update_cell(str(port), "answer", answer)
+            self.update_cell(str(port), "meaning", meaning)
