@@ -20,8 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.hostile import blackhole_port, closed_port
-
+from tests.support.hostile import blackhole_port, closed_port
 from wizard.model.settings import Security, Settings
 from wizard.smtp.check import CheckOptions, run_check
 from wizard.smtp.ports import probe_ports

@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 
 from tests.support.servers import Certs, ServerOptions, SmtpServer, make_certs
+from wizard.model.i18n import set_language
 
-# The loopback DNS server's fixture, for every test module.
-pytest_plugins = ["tests.support.dns_server"]
+# The loopback DNS server's fixture and a real MediaWiki's, for every test module.
+pytest_plugins = ["tests.support.dns_server", "tests.support.mediawiki"]
 
 
 @pytest.fixture(autouse=True)
@@ -21,6 +22,15 @@ def backup_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "backups"
     monkeypatch.setenv("SMTP_WIZARD_BACKUP_DIR", str(folder))
     return folder
+
+
+@pytest.fixture(autouse=True)
+def english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The suite asserts English texts, whatever language the developer's environment
+    asks for (LANG=zh_CN.UTF-8); the command-line runs inherit it. Tests of the
+    translations choose their language themselves."""
+    monkeypatch.setenv("LANGUAGE", "en")
+    set_language("en")
 
 
 @pytest.fixture(scope="session")

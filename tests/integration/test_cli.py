@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 
 from tests.support.common import PASSWORD, USER, cli
 from tests.support.dns_server import DnsServer
+from tests.support.hostile import blackhole_port
 from tests.support.servers import SmtpServer
 
 
@@ -54,7 +56,7 @@ def test_auto_security_finds_implicit_tls(smtp_server: Callable[..., SmtpServer]
 @pytest.mark.parametrize("args, words", [
     (["check", "smtp.example.org\nRCPT TO:<x@y>"], "line breaks"),
     (["check", "smtp.example.org", "--port", "70000"], "65535"),
-    (["check", "bad_host!"], "not a valid host name"),
+    (["check", "bad_host!"], "Not a valid host name"),
     (["check", "smtp.example.org", "--user", "u", "--password-env", "NOPE_UNSET"], "NOPE_UNSET"),
     (["check", "smtp.example.org", "--send-test"], "--send-test needs"),
     (["check", "smtp.example.org", "--sender", "nobody"], "has no @"),
@@ -126,3 +128,73 @@ def test_wizard_modes_refuse_a_missing_wiki_before_starting(tmp_path: Path) -> N
         assert "no LocalSettings.php" in result.stderr and "Traceback" not in result.stderr
     both = cli("--rotate", "--doctor")
     assert both.returncode == 2 and "not allowed with" in both.stderr
+
+
+def _default_ports_closed() -> None:
+    """The discovery tests probe 127.0.0.1 on the standard ports too: a local mail server
+    there would add lines of its own."""
+    for port in (465, 587, 25, 2525):
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                pytest.skip(f"something listens on 127.0.0.1 port {port}")
+
+
+def test_discover_prints_each_step_and_ends_once_the_answer_is_known(
+        smtp_server: Callable[..., SmtpServer], dns_server: Callable[..., DnsServer]) -> None:
+    """A second SRV host that never answers cannot outrank the first, which does: the
+    command answers without waiting for it, and says so."""
+    _default_ports_closed()
+    fast = smtp_server(mode="implicit")
+    with blackhole_port() as hole:
+        dns = dns_server({
+            "_submissions._tcp.example.test": {"SRV": [f"0 1 {fast.port} smtp.example.test."]},
+            "_submission._tcp.example.test": {"SRV": [f"0 1 {hole} mail.example.test."]},
+            "smtp.example.test": {"A": ["127.0.0.1"]},
+            "mail.example.test": {"A": ["127.0.0.1"]},
+        })
+        base = ["discover", "alice@example.test", "--timeout", "30",
+                "--nameserver", f"127.0.0.1:{dns.port}"]
+        early = cli(*base)
+        data = json.loads(cli(*base, "--json").stdout)
+    assert early.returncode == 0, early.stdout + early.stderr
+    assert early.stdout == f"""\
+Discovery for alice@example.test
+  ✓ srv        The domain names its submission servers in DNS (SRV): smtp.example.test:{fast.port}, mail.example.test:{hole}.
+  ✓ mx         example.test has no MX record.
+  - provider   No known provider matches this domain.
+  ✓ autoconfig No autoconfig file was found online (most domains publish none).
+  ✓ candidate  smtp.example.test (SRV record): SMTP on port {fast.port}.
+  ✓ recommend  Use smtp.example.test port {fast.port} with TLS from the first byte (ssl://).
+  - candidate  mail.example.test (SRV record): not waited for; it cannot rank above the recommendation.
+Result: OK (5 ok, 0 warnings, 0 failed, 2 skipped)
+Endpoints that speak SMTP, best first:
+  1. ssl://smtp.example.test:{fast.port}  implicit-tls  AUTH LOGIN PLAIN  (srv)
+Not waited for: ports that could not rank above the recommendation (--wait-all waits for every answer).
+Recommended: ssl://smtp.example.test port {fast.port}
+Next: smtp-wizard check ssl://smtp.example.test --port {fast.port} --user alice@example.test --sender alice@example.test
+"""  # noqa: E501
+    # The JSON keeps its form; what had not answered is "pending".
+    assert list(data) == ["schema", "command", "status", "target", "steps", "candidates",
+                          "endpoints", "recommended"]
+    slow = next(c for c in data["candidates"] if c["host"] == "mail.example.test")
+    assert {"port": hole, "state": "pending"}.items() <= next(
+        p for p in slow["ports"] if p["port"] == hole).items()
+    assert data["recommended"]["port"] == fast.port
+
+
+def test_discover_wait_all_waits_for_every_probe(
+        smtp_server: Callable[..., SmtpServer], dns_server: Callable[..., DnsServer]) -> None:
+    fast = smtp_server(mode="implicit")
+    with blackhole_port() as hole:
+        dns = dns_server({
+            "_submissions._tcp.example.test": {"SRV": [f"0 1 {fast.port} smtp.example.test."]},
+            "_submission._tcp.example.test": {"SRV": [f"0 1 {hole} mail.example.test."]},
+            "smtp.example.test": {"A": ["127.0.0.1"]},
+            "mail.example.test": {"A": ["127.0.0.1"]},
+        })
+        result = cli("discover", "alice@example.test", "--timeout", "1", "--wait-all", "--json",
+                     "--nameserver", f"127.0.0.1:{dns.port}")
+    data = json.loads(result.stdout)
+    states = {p["state"] for c in data["candidates"] for p in c["ports"]}
+    assert "pending" not in states and "timeout" in states
+    assert data["recommended"]["port"] == fast.port

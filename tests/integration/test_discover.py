@@ -16,6 +16,7 @@ from wizard.model.report import Status, Step
 from wizard.model.settings import Security, SettingsError
 from wizard.smtp.discover import (
     Candidate,
+    Discovery,
     Endpoint,
     Source,
     discover,
@@ -331,3 +332,73 @@ async def test_custom_domains_at_chinese_providers_and_in_the_ispdb(
     summary = other.report.step("provider").summary
     assert "ISPDB: Yandex Mail" in summary and "under yandex.net" in summary
     assert other.to_dict()["candidates"][0]["source"] == "ispdb"
+
+
+def two_srv_hosts(first: int, second: int) -> dict[str, dict[str, list[str]]]:
+    """SRV records for first.example.test (ranked first) and second.example.test."""
+    return {
+        "_submission._tcp.example.test": {"SRV": [f"0 1 {first} first.example.test.",
+                                                  f"1 1 {second} second.example.test."]},
+        "first.example.test": {"A": ["127.0.0.1"]},
+        "second.example.test": {"A": ["127.0.0.1"]},
+    }
+
+
+async def test_the_answer_comes_before_probes_that_cannot_change_it(
+        dns_server: Callable[..., DnsServer],
+        smtp_server: Callable[..., SmtpServer], blackhole: int) -> None:
+    """The first SRV host answers; the second, ranked below it, never does: the answer
+    does not wait for it, and what it has not said is pending."""
+    starttls = smtp_server(mode="starttls")
+    dns = dns_server(two_srv_hosts(starttls.port, blackhole))
+    events: list[Step | PortResult | Discovery] = []
+    result = await discover("example.test", timeout=30.0, resolver=dns.resolver(), ports=(),
+                            hosts_path=NO_HOSTS, wait_all=False, on_progress=events.append)
+    assert result.recommended is not None
+    assert (result.recommended.host, result.recommended.port) == ("first.example.test",
+                                                                  starttls.port)
+    second = next(c for c in result.candidates if c.host == "second.example.test")
+    assert [(r.port, r.state) for r in second.results] == [(blackhole, PortState.PENDING)]
+    step = result.report.step("candidate:second.example.test")
+    assert step.status is Status.SKIPPED and "not waited for" in step.summary
+    ids = [s.id for s in result.report.steps]
+    assert ids.index("recommend") < ids.index("candidate:second.example.test")
+    assert [e for e in events if isinstance(e, Step)] == list(result.report.steps)
+    assert result.to_dict()["candidates"][1]["ports"][0]["state"] == "pending"
+
+
+async def test_the_answer_waits_for_a_host_that_could_rank_above(
+        dns_server: Callable[..., DnsServer],
+        smtp_server: Callable[..., SmtpServer], blackhole: int) -> None:
+    """The first SRV host never answers, the second does: the second is the answer only
+    once the first has failed (here: at the deadline), never pending."""
+    starttls = smtp_server(mode="starttls")
+    dns = dns_server(two_srv_hosts(blackhole, starttls.port))
+    result = await discover("example.test", timeout=1.0, resolver=dns.resolver(), ports=(),
+                            hosts_path=NO_HOSTS, wait_all=False)
+    assert result.recommended is not None
+    assert result.recommended.host == "second.example.test"
+    first = next(c for c in result.candidates if c.host == "first.example.test")
+    assert [r.state for r in first.results] == [PortState.SILENT]
+
+
+async def test_waiting_for_all_reports_the_answer_as_soon_as_it_is_known(
+        dns_server: Callable[..., DnsServer],
+        smtp_server: Callable[..., SmtpServer], blackhole: int) -> None:
+    """With every probe awaited, the answer is still handed to `on_progress` as soon as it
+    is known (for a screen to show it), and the rest only completes the table."""
+    starttls = smtp_server(mode="starttls")
+    dns = dns_server(two_srv_hosts(starttls.port, blackhole))
+    events: list[Step | PortResult | Discovery] = []
+    result = await discover("example.test", timeout=1.0, resolver=dns.resolver(), ports=(),
+                            hosts_path=NO_HOSTS, on_progress=events.append)
+    [early] = [e for e in events if isinstance(e, Discovery)]
+    assert early.recommended == result.recommended is not None
+    seen_after = events[events.index(early) + 1:]
+    # The silent port's answer came after the early answer.
+    assert any(isinstance(e, PortResult) and e.port == blackhole for e in seen_after)
+    assert early.candidates[1].results[0].state is PortState.PENDING
+    assert result.candidates[1].results[0].state is PortState.SILENT
+    assert result.report.step("candidate:second.example.test").status is Status.WARN
+    ids = [s.id for s in result.report.steps]
+    assert ids.index("recommend") < ids.index("candidate:second.example.test")

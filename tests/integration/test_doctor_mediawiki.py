@@ -11,115 +11,21 @@ server. The doctor must exit 1 exactly when MediaWiki's own send would fail.
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
-import subprocess
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.support.common import PASSWORD, USER, cli
-from tests.support.servers import Certs, ServerOptions, SmtpServer, make_certs
+from tests.support.mediawiki import MEDIAWIKI, NO_SYSTEM_PEAR, UPSTREAM_PEAR, Start, required
 from wizard.doctor import DoctorOptions, DoctorResult, run_doctor
 from wizard.model.report import Report, Status, Step
 
+# The wiki and its servers: `make_wiki` and `mediawiki_server` (tests.support.mediawiki).
 pytestmark = pytest.mark.mediawiki
-
-MEDIAWIKI = Path("/usr/share/mediawiki")
-UPSTREAM_PEAR = Path(__file__).resolve().parents[3] / "shared" / "pear"
-# PHP's own include path without the system PEAR (/usr/share/php): only MediaWiki's
-# vendor/ can provide it, as on a machine without php-mail.
-NO_SYSTEM_PEAR = ("-d", "include_path=.")
-Start = Callable[..., SmtpServer]
-
-
-def _required(what: str) -> None:
-    """Skip without `what`; CI (SMTP_WIZARD_REQUIRE_ALL=1) must have it, so fail there."""
-    if os.environ.get("SMTP_WIZARD_REQUIRE_ALL"):
-        pytest.fail(f"{what} is required in CI (SMTP_WIZARD_REQUIRE_ALL is set)")
-    pytest.skip(f"{what} is not available")
-
-
-@pytest.fixture(scope="module")
-def shared_dir() -> Iterator[Path]:
-    """A folder the web server's account can read (pytest's own tmp is root's only)."""
-    if not (MEDIAWIKI / "maintenance" / "install.php").is_file() or not shutil.which("php"):
-        _required("MediaWiki (Debian's mediawiki package) with php-cli")
-    if os.geteuid() != 0:
-        _required("root, to run MediaWiki's PHP as the web server's account")
-    folder = Path(tempfile.mkdtemp(prefix="smtp-wizard-mediawiki-"))
-    folder.chmod(0o755)
-    yield folder
-    shutil.rmtree(folder)
-
-
-@pytest.fixture(scope="module")
-def installed(shared_dir: Path) -> str:
-    """The LocalSettings.php MediaWiki's installer writes (SQLite, $wgServer wiki.test)."""
-    conf, db = shared_dir / "installer", shared_dir / "db"
-    conf.mkdir()
-    db.mkdir()
-    done = subprocess.run(
-        ["php", str(MEDIAWIKI / "maintenance" / "install.php"), "--dbtype=sqlite",
-         f"--dbpath={db}", "--dbname=wiki", "--server=http://wiki.test", "--scriptpath=/w",
-         f"--confpath={conf}", "--pass=Adminpassword123!", "Test Wiki", "admin"],
-        capture_output=True, text=True, timeout=120, check=False)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return (conf / "LocalSettings.php").read_text()
-
-
-@pytest.fixture(scope="module")
-def web_certs(shared_dir: Path) -> Certs:
-    folder = shared_dir / "certs"
-    folder.mkdir()
-    certs = make_certs(folder)
-    for file in folder.iterdir():
-        file.chmod(0o644)
-    return certs
-
-
-@pytest.fixture
-def server(web_certs: Certs) -> Iterator[Callable[..., SmtpServer]]:
-    started: list[SmtpServer] = []
-
-    def start(**options: Any) -> SmtpServer:
-        started.append(SmtpServer(ServerOptions(**options), web_certs).start())
-        return started[-1]
-
-    yield start
-    for one in started:
-        one.stop()
-
-
-@pytest.fixture
-def make_wiki(shared_dir: Path, installed: str, web_certs: Certs,
-              request: pytest.FixtureRequest) -> Callable[..., Path]:
-    """Factory: a wiki folder like Debian's /var/lib/mediawiki whose LocalSettings.php is
-    the installer's plus `head`, a $wgSMTP block for `smtp_port` (if given), then `extra`."""
-    def make(extra: str = "", smtp_port: int | None = None, password: str = "'s3cret'",
-             name: str = "", head: str = "") -> Path:
-        folder = shared_dir / f"wiki-{request.node.name}{name}"
-        folder.mkdir()
-        for entry in MEDIAWIKI.iterdir():
-            if entry.name != "LocalSettings.php":
-                (folder / entry.name).symlink_to(entry)
-        block = "" if smtp_port is None else f"""
-$wgSMTP = [
-	'host' => '127.0.0.1', 'port' => {smtp_port}, 'auth' => true,
-	'username' => '{USER}', 'password' => {password}, 'timeout' => 5,
-	'socket_options' => [ 'ssl' => [ 'cafile' => '{web_certs.ca_file}' ] ],
-];
-"""
-        local = folder / "LocalSettings.php"
-        local.write_text(installed + head + block + extra)
-        local.chmod(0o644)
-        return folder
-    return make
-
 
 async def doctor(folder: Path, **options: Any) -> DoctorResult:
     """The doctor on this machine as it is (its web server's account, SELinux, PHP),
@@ -147,10 +53,10 @@ def failures(report: Report) -> list[tuple[str, str]]:
 # --- The PEAR MediaWiki loads -------------------------------------------------------------
 
 async def test_a_wiki_that_sends_exits_0_with_the_vendored_pear(
-        make_wiki: Callable[..., Path], server: Start) -> None:
+        make_wiki: Callable[..., Path], mediawiki_server: Start) -> None:
     """No system PEAR on PHP's path, only MediaWiki's vendor/: no pear-missing, and the
     versions and folder reported are the vendored ones MediaWiki loads."""
-    smtp = server(mode="starttls")
+    smtp = mediawiki_server(mode="starttls")
     folder = make_wiki("$wgPasswordSender = 'wiki@example.org';\n", smtp.port)
     report = (await doctor(folder)).report
     assert report.exit_code == 0, failures(report)
@@ -170,11 +76,11 @@ async def test_a_wiki_that_sends_exits_0_with_the_vendored_pear(
 
 
 async def test_starttls_key_is_judged_by_the_pear_mediawiki_loads(
-        make_wiki: Callable[..., Path], server: Start) -> None:
+        make_wiki: Callable[..., Path], mediawiki_server: Start) -> None:
     """'starttls' => true without AUTH: the vendored pear/mail 1.5.1 honours it (the
     system's 1.4.1 would not), so the mail goes encrypted: no starttls-key-ignored, no
     mail-in-clear, and PEAR's own connection is TLS."""
-    smtp = server(mode="starttls")
+    smtp = mediawiki_server(mode="starttls")
     folder = make_wiki(f"$wgPasswordSender = '{USER}';\n$wgSMTP['auth'] = false;\n"
                        "$wgSMTP['starttls'] = true;\n", smtp.port)
     report = (await doctor(folder, php_args=())).report  # the system PEAR on the path too
@@ -186,12 +92,12 @@ async def test_starttls_key_is_judged_by_the_pear_mediawiki_loads(
 
 
 async def test_debian_layout_finds_the_install_through_its_links(
-        make_wiki: Callable[..., Path], server: Start, shared_dir: Path) -> None:
+        make_wiki: Callable[..., Path], mediawiki_server: Start, mediawiki_dir: Path) -> None:
     """The settings in an /etc-like folder, linked from the install folder (Debian): the
     doctor finds MediaWiki's vendor/ through the link, not beside the settings."""
-    smtp = server(mode="starttls")
+    smtp = mediawiki_server(mode="starttls")
     folder = make_wiki("$wgPasswordSender = 'wiki@example.org';\n", smtp.port)
-    etc = shared_dir / "etc-mediawiki"
+    etc = mediawiki_dir / "etc-mediawiki"
     etc.mkdir(exist_ok=True)
     (folder / "LocalSettings.php").rename(etc / "LocalSettings.php")
     (folder / "LocalSettings.php").symlink_to(etc / "LocalSettings.php")
@@ -204,13 +110,13 @@ async def test_debian_layout_finds_the_install_through_its_links(
 
 
 async def test_settings_outside_the_install_with_mw_install_path(
-        make_wiki: Callable[..., Path], server: Start, shared_dir: Path,
+        make_wiki: Callable[..., Path], mediawiki_server: Start, mediawiki_dir: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Settings kept apart from the code, the install named by MediaWiki's own
     MW_INSTALL_PATH (scripts then get --conf): the doctor uses that install."""
-    smtp = server(mode="starttls")
+    smtp = mediawiki_server(mode="starttls")
     folder = make_wiki(f"$wgPasswordSender = '{USER}';\n", smtp.port)
-    conf = shared_dir / "conf-apart"
+    conf = mediawiki_dir / "conf-apart"
     conf.mkdir()
     (folder / "LocalSettings.php").rename(conf / "LocalSettings.php")
     monkeypatch.setenv("MW_INSTALL_PATH", str(MEDIAWIKI))
@@ -220,12 +126,12 @@ async def test_settings_outside_the_install_with_mw_install_path(
 
 
 async def test_upstream_pear_first_is_what_mediawiki_uses(
-        make_wiki: Callable[..., Path], server: Start) -> None:
+        make_wiki: Callable[..., Path], mediawiki_server: Start) -> None:
     """pear/mail 2.0.0 and Net_SMTP 1.12.2 (what MediaWiki 1.45 bundles) loaded first by
     LocalSettings.php: the conversation goes through them, as www-data."""
     if not (UPSTREAM_PEAR / "mail" / "Mail.php").is_file():
-        _required(f"upstream PEAR in {UPSTREAM_PEAR}")
-    smtp = server(mode="starttls")
+        required(f"upstream PEAR in {UPSTREAM_PEAR}")
+    smtp = mediawiki_server(mode="starttls")
     paths = " . PATH_SEPARATOR . ".join(
         f"'{UPSTREAM_PEAR / name}'" for name in ("mail", "net_smtp", "net_socket"))
     folder = make_wiki(f"""$wgPasswordSender = 'wiki@example.org';
@@ -244,10 +150,10 @@ require_once 'Mail.php';
 # --- Exit 1 exactly when MediaWiki fails ---------------------------------------------------
 
 async def test_set_include_path_that_hides_pear_fails_as_mediawiki_does(
-        make_wiki: Callable[..., Path], server: Start) -> None:
+        make_wiki: Callable[..., Path], mediawiki_server: Start) -> None:
     """An include path set by an expression the doctor cannot evaluate: without PHP the
     doctor only warns; MediaWiki fails with “Failed opening required 'PEAR.php'”."""
-    smtp = server(mode="starttls")
+    smtp = mediawiki_server(mode="starttls")
     folder = make_wiki("$wgPasswordSender = 'wiki@example.org';\n"
                        "set_include_path( __DIR__ . '/lib' );\n", smtp.port)
     guess = (await doctor(folder, via_php=False)).report
@@ -262,10 +168,10 @@ async def test_set_include_path_that_hides_pear_fails_as_mediawiki_does(
 
 
 async def test_an_expired_certificate_in_pears_own_words(make_wiki: Callable[..., Path],
-                                                         server: Start) -> None:
+                                                         mediawiki_server: Start) -> None:
     """The seed's STARTTLS failure: PEAR's error quotes the server's real 220 reply, and
     so does the doctor's explanation."""
-    smtp = server(mode="starttls", cert="expired")
+    smtp = mediawiki_server(mode="starttls", cert="expired")
     report = (await doctor(make_wiki(f"$wgPasswordSender = '{USER}';\n", smtp.port))).report
     assert report.exit_code == 1
     via = step(report, "smtp.via_php")
@@ -287,10 +193,10 @@ async def test_nothing_listens_on_the_port(make_wiki: Callable[..., Path]) -> No
 
 
 async def test_unset_sender_is_tried_as_mediawiki_sends_it(
-        make_wiki: Callable[..., Path], server: Start) -> None:
+        make_wiki: Callable[..., Path], mediawiki_server: Start) -> None:
     """$wgPasswordSender unset: MediaWiki sends as apache@ + the server name, which this
     account may not use; Postfix-like, the server refuses it only at RCPT TO."""
-    smtp = server(mode="starttls", sender_owners={USER: USER})
+    smtp = mediawiki_server(mode="starttls", sender_owners={USER: USER})
     report = (await doctor(make_wiki(smtp_port=smtp.port))).report
     assert report.exit_code == 1
     assert code(report, "smtp.via_php") == "sender-rejected"
@@ -303,8 +209,8 @@ async def test_unset_sender_is_tried_as_mediawiki_sends_it(
 
 
 async def test_a_sender_the_account_may_not_use(make_wiki: Callable[..., Path],
-                                                server: Start) -> None:
-    smtp = server(mode="starttls", sender_owners={USER: USER})
+                                                mediawiki_server: Start) -> None:
+    smtp = mediawiki_server(mode="starttls", sender_owners={USER: USER})
     folder = make_wiki("$wgPasswordSender = 'noreply@wiki.test';\n", smtp.port)
     report = (await doctor(folder)).report
     assert report.exit_code == 1
@@ -318,11 +224,12 @@ async def test_a_sender_the_account_may_not_use(make_wiki: Callable[..., Path],
 
 
 async def test_a_secrets_file_only_root_can_read(make_wiki: Callable[..., Path],
-                                                 server: Start, shared_dir: Path) -> None:
+                                                 mediawiki_server: Start,
+                                                 mediawiki_dir: Path) -> None:
     """The doctor (root) reads the password; the web server's account cannot, and
     MediaWiki dies with “Failed opening required”."""
-    smtp = server(mode="starttls")
-    secrets = shared_dir / "smtp-secret.php"
+    smtp = mediawiki_server(mode="starttls")
+    secrets = mediawiki_dir / "smtp-secret.php"
     secrets.write_text(f"<?php\n$smtpPassword = '{PASSWORD}';\n")
     secrets.chmod(0o600)
     folder = make_wiki(f"$wgPasswordSender = '{USER}';\n", smtp.port,
@@ -347,12 +254,13 @@ async def test_a_secrets_file_only_root_can_read(make_wiki: Callable[..., Path],
 # --- What a command-line PHP cannot see ----------------------------------------------------
 
 async def test_env_password_is_not_a_false_failure(make_wiki: Callable[..., Path],
-                                                   server: Start, shared_dir: Path) -> None:
+                                                   mediawiki_server: Start,
+                                                   mediawiki_dir: Path) -> None:
     """getenv('SMTP_PASSWORD'): the web server passes it (SetEnv, env[...]), a command-line
     PHP does not. Without the password the doctor says so, and tries no sender without
     logging in first (the server would refuse it, as this one does); with the password
     given, it stands in for the web server's variable."""
-    smtp = server(mode="starttls", sender_owners={USER: USER})
+    smtp = mediawiki_server(mode="starttls", sender_owners={USER: USER})
     folder = make_wiki(f"$wgPasswordSender = '{USER}';\n", smtp.port,
                        password="getenv( 'SMTP_PASSWORD' )")
     report = (await doctor(folder)).report
@@ -364,10 +272,10 @@ async def test_env_password_is_not_a_false_failure(make_wiki: Callable[..., Path
 
     # PHP behind a wrapper that writes down its command line and environment: the
     # stand-in password must reach PHP through neither (others can read both in /proc).
-    seen = shared_dir / "php-seen.txt"
+    seen = mediawiki_dir / "php-seen.txt"
     seen.touch(mode=0o666)
     seen.chmod(0o666)
-    wrapper = shared_dir / "php-wrapper"
+    wrapper = mediawiki_dir / "php-wrapper"
     wrapper.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" >> {seen}\nenv >> {seen}\n'
                        f'exec {shutil.which("php")} "$@"\n')
     wrapper.chmod(0o755)
@@ -381,12 +289,12 @@ async def test_env_password_is_not_a_false_failure(make_wiki: Callable[..., Path
 
 
 async def test_what_mediawiki_gets_past_is_a_warning(make_wiki: Callable[..., Path],
-                                                     server: Start) -> None:
+                                                     mediawiki_server: Start) -> None:
     """A server that offers AUTH but no STARTTLS: the doctor's own check refuses to send
     the password in clear; PEAR logs in anyway and MediaWiki's mail goes out. The exit
     status is MediaWiki's outcome, the finding stays as a warning, and the disagreement
     is said on both sides."""
-    smtp = server(mode="plain-auth")
+    smtp = mediawiki_server(mode="plain-auth")
     report = (await doctor(make_wiki(f"$wgPasswordSender = '{USER}';\n", smtp.port))).report
     assert report.exit_code == 0, failures(report)
     flagged = [s for s in report.steps if s.id.startswith("smtp.") and s.diagnosis
@@ -400,10 +308,10 @@ async def test_what_mediawiki_gets_past_is_a_warning(make_wiki: Callable[..., Pa
 
 
 async def test_a_silent_port_is_not_waited_for(make_wiki: Callable[..., Path],
-                                               server: Start) -> None:
+                                               mediawiki_server: Start) -> None:
     """465 without ssl://: PEAR connects and waits for a greeting forever ('timeout'
     bounds only the connect); the doctor says so instead of hanging with it."""
-    smtp = server(mode="implicit")
+    smtp = mediawiki_server(mode="implicit")
     folder = make_wiki(f"$wgPasswordSender = '{USER}';\n", smtp.port)
     report = (await doctor(folder)).report
     assert report.exit_code == 1
@@ -413,9 +321,9 @@ async def test_a_silent_port_is_not_waited_for(make_wiki: Callable[..., Path],
 
 
 def test_cli_names_the_wiki_with_localsettings(make_wiki: Callable[..., Path],
-                                               server: Start) -> None:
+                                               mediawiki_server: Start) -> None:
     """`doctor --localsettings PATH`, as rotate takes it; the via-php verdict shows."""
-    smtp = server(mode="starttls", sender_owners={USER: USER})
+    smtp = mediawiki_server(mode="starttls", sender_owners={USER: USER})
     folder = make_wiki(smtp_port=smtp.port)
     result = cli("doctor", "--localsettings", str(folder / "LocalSettings.php"))
     assert result.returncode == 1, result.stdout + result.stderr

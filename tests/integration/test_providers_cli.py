@@ -47,7 +47,7 @@ def test_a_host_under_a_known_mx_suffix_and_the_full_list() -> None:
 
 @pytest.mark.parametrize(("args", "code", "words"), [
     (["unknown.example"], 1, "no preset and no ISPDB entry"),
-    (["bad name"], 2, "not a valid host name"),
+    (["bad name"], 2, "Not a valid host name"),
     (["x@y@\x07"], 2, ""),
 ])
 def test_unknown_and_bad_input(args: list[str], code: int, words: str) -> None:

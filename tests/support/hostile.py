@@ -338,14 +338,15 @@ def peer(name: str, *, tls: ssl.SSLContext | None = None) -> Iterator[int]:
 
 
 @contextmanager
-def blackhole_port() -> Iterator[int]:
+def blackhole_port(host: str = "127.0.0.1", port: int = 0) -> Iterator[int]:
     """A port whose SYNs go unanswered: a listener with a full backlog that never accepts.
 
     Linux drops new SYNs once the accept queue is full, which is what a firewall that
-    drops packets looks like to a client: the connect just hangs.
+    drops packets looks like to a client: the connect just hangs. `host` and `port` may
+    name another loopback address and a fixed port (below 1024 only for root).
     """
     listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
+    listener.bind((host, port))
     listener.listen(0)
     port = listener.getsockname()[1]
     fillers: list[socket.socket] = []
@@ -354,7 +355,7 @@ def blackhole_port() -> Iterator[int]:
             filler = socket.socket()
             filler.setblocking(False)
             with contextlib.suppress(BlockingIOError):
-                filler.connect(("127.0.0.1", port))
+                filler.connect((host, port))
             fillers.append(filler)
         yield port
     finally:

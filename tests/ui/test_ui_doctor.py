@@ -4,6 +4,9 @@ Next (ctrl+n or the button) on a typed path must start the doctor, exactly as En
 the field does: the screen once kept its state in an attribute named like Textual's own
 `MessagePump._running`, which is True while the screen runs, so Next only ever said
 "still running".
+
+An error message pasted on the step (as a terminal pastes: to the App, which hands it to
+the focused box) is explained above the findings and set beside them.
 """
 
 from __future__ import annotations
@@ -15,19 +18,25 @@ from pathlib import Path
 
 import pytest
 from keyring.backends import fail
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from tests.support.common import PASSWORD, USER
 from tests.support.pilot import TIMEOUT, settle, until
 from tests.support.servers import Certs, SmtpServer
+from wizard.explain import MAX_INPUT
 from wizard.model.report import Status
 from wizard.ui.app import WizardApp, make_app
 from wizard.ui.prefill import load_localsettings
 from wizard.ui.state import Mode, Services, WizardState
 from wizard.ui.steps import DoctorScreen, HostScreen
+from wizard.ui.widgets import CheckList, PasteArea
 
 SENDER = "wiki@example.org"
+PEAR_REFUSED = ("Failed to connect to ssl://127.0.0.1:2525 [SMTP: Failed to connect socket: "
+                "Connection refused (code: -1, response: )]")
+"""What MediaWiki shows when PEAR's Net_Socket finds nothing listening on the port."""
 
 
 def healthy_wiki(folder: Path, port: int, ca_file: Path) -> Path:
@@ -134,3 +143,105 @@ async def test_a_detected_wiki_is_shown_before_its_password_is_used(
         await until(pilot, lambda: bool(server.recorder.logins), within=30)
         await until(pilot, lambda: app.state.doctor is not None, within=30)
         assert server.recorder.logins[-1][2] is True
+
+
+async def paste(pilot: Pilot[int], text: str) -> None:
+    """Paste `text` into the error box the way a terminal does, and wait for its reading."""
+    app = pilot.app
+    app.screen.query_one("#error", PasteArea).focus()
+    await pilot.pause()
+    app.post_message(events.Paste(text))
+    await settle(pilot)
+
+
+def explained(screen: DoctorScreen) -> tuple[str, str]:
+    """The explanation's rows and what is said beside them, as text."""
+    return (screen.query_one("#area-explain", CheckList).text,
+            str(screen.query_one("#beside", Static).content))
+
+
+async def test_a_pasted_error_is_explained_beside_the_findings(
+        tmp_path: Path, certs: Certs, smtp_server: Callable[..., SmtpServer],
+        web_folder: Path) -> None:
+    """PEAR's refused connection names port 2525; the wiki sends through another port.
+    The diagnosis, the words that matched and what was read are shown, and then how it
+    stands beside the doctor's findings, before and after the live check."""
+    server = smtp_server(mode="starttls")
+    healthy_wiki(web_folder, server.port, web_folder / "ca.pem")
+    app = build(tmp_path, certs.ca_file)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, DoctorScreen))
+        screen = app.screen
+        assert isinstance(screen, DoctorScreen)
+        screen.query_one("#localsettings", Input).value = str(web_folder)
+        await pilot.press("enter")
+        await until(pilot, lambda: app.state.doctor is not None, within=30)
+        await paste(pilot, PEAR_REFUSED)
+        rows, said = explained(screen)
+        assert "[tcp-refused]" in rows and "✗ Connect" in rows
+        assert "Nothing listens on 127.0.0.1 port 2525" in rows
+        assert "matched: Connection refused" in rows
+        assert "port 2525" in rows
+        assert "[tcp-refused] Not checked" in said  # no live check yet
+        assert (f"The error names 127.0.0.1 port 2525, but LocalSettings.php sends through "
+                f"127.0.0.1 port {server.port}") in said
+        assert "smtp-wizard check ssl://127.0.0.1 --port 2525" in said
+        # Only what matched is repeated, never the whole paste.
+        assert PEAR_REFUSED not in rows + said
+        await pilot.press("ctrl+n")  # the live check, now beside the explanation
+        await until(pilot, lambda: bool(server.recorder.logins), within=30)
+        await until(pilot, lambda: app.state.doctor is not None, within=30)
+        await settle(pilot)
+        _rows, said = explained(screen)
+        assert "[tcp-refused] The doctor does not find it now" in said
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: isinstance(app.screen, HostScreen))
+        await pilot.press("escape")  # back: the paste and its reading are kept
+        await until(pilot, lambda: isinstance(app.screen, DoctorScreen))
+        await settle(pilot)
+        back = app.screen
+        assert isinstance(back, DoctorScreen)
+        assert back.query_one("#error", PasteArea).text == PEAR_REFUSED
+        assert "[tcp-refused]" in explained(back)[0]
+
+
+async def test_a_paste_is_shown_not_obeyed_and_read_within_bounds(tmp_path: Path,
+                                                                 certs: Certs) -> None:
+    """Escape sequences in a paste are shown as escapes, in the box and in what is read
+    from it; a paste longer than `explain` reads is cut, and says so."""
+    app = build(tmp_path, certs.ca_file)
+    hostile = ("smtplib.SMTPAuthenticationError: (535, b'5.7.8 Username and Password not "
+               "accepted \x1b]52;c;cHduZWQ=\x07')\x1b[2J")
+    tail = "TAIL-NEVER-READ"
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, DoctorScreen))
+        screen = app.screen
+        assert isinstance(screen, DoctorScreen)
+        await paste(pilot, hostile + "\r\n" + "x" * MAX_INPUT + tail)
+        box = screen.query_one("#error", PasteArea).text
+        assert "\x1b" not in box and "\x07" not in box
+        assert box.startswith(hostile.replace("\x1b", "\\x1b").replace("\x07", "\\x07")
+                              + "\n")
+        assert tail not in box
+        rows, said = explained(screen)
+        assert "[auth-app-password]" in rows
+        assert "Only the beginning of the text was read" in said
+        for text in (rows, said):
+            assert "\x1b" not in text and "\x07" not in text and "x" * 300 not in text
+
+
+async def test_an_unknown_paste_says_so_and_names_its_codes(tmp_path: Path,
+                                                           certs: Certs) -> None:
+    app = build(tmp_path, certs.ca_file)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, DoctorScreen))
+        screen = app.screen
+        assert isinstance(screen, DoctorScreen)
+        await paste(pilot, "The mail bounced: 550 5.1.1 something odd happened")
+        rows, _said = explained(screen)
+        assert "No known error was found in this text." in rows
+        assert "5.1.1" in rows
+        screen.query_one("#error", PasteArea).clear()
+        await settle(pilot)
+        assert screen.query_one("#explained").has_class("-hidden")
+        assert app.state.error_text == ""

@@ -4,9 +4,11 @@ rotating the SMTP password, and checking an existing LocalSettings.php (the doct
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
 from textual.pilot import Pilot
@@ -15,9 +17,10 @@ from textual.widgets import Input, Static
 from tests.support.common import USER, backups_of
 from tests.support.pilot import TIMEOUT, in_view, settle, type_into, until
 from tests.support.servers import Certs, SmtpServer
+from tests.support.ui_fakes import WALKS, fake_app
 from wizard.store.keyring import cryptfile_backend, load_password
 from wizard.ui.app import WizardApp, make_app
-from wizard.ui.modals import ConfirmModal
+from wizard.ui.modals import ConfirmModal, FallbackModal
 from wizard.ui.state import Mode, Services, WizardState
 from wizard.ui.steps import (
     DoctorScreen,
@@ -123,6 +126,8 @@ async def test_rotate_replaces_only_the_literal_and_stores_the_new_password(
         await settle(pilot)
         outcome = str(screen.query_one("#outcome", Static).content)
         assert "✓ Replaced the password" in outcome and "encrypted file" in outcome
+        assert "✓ The wiki logs in with the file as written: read back from the file, it " \
+            "logs in." in outcome
         assert NEW not in outcome and OLD not in outcome
         assert "✓" in screen.query_one(CheckList).text
         await pilot.press("ctrl+n")  # Finish
@@ -138,6 +143,90 @@ async def test_rotate_replaces_only_the_literal_and_stores_the_new_password(
     # writing): every one with the new password.
     logins = [ok for _mech, _user, ok in server.recorder.logins]
     assert len(logins) >= 2 and all(logins)
+
+
+class Changes(dict[str, str]):
+    """A server's accounts whose passwords stop working after `logins` look-ups, as when
+    the provider's password changes again while the wizard rotates it."""
+
+    def __init__(self, accounts: dict[str, str], logins: int) -> None:
+        super().__init__(accounts)
+        self.left = logins
+
+    def get(self, key: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        self.left -= 1
+        return super().get(key, default) if self.left >= 0 else default
+
+
+async def test_rotate_says_plainly_when_the_previous_file_is_restored(
+        tmp_path: Path, certs: Certs, smtp_server: Callable[..., SmtpServer]) -> None:
+    """The new password logs in twice (the step's test, rotation's own), then the file as
+    written does not: the previous file is put back, and the screen says so."""
+    server = smtp_server(mode="starttls", users=Changes({USER: NEW}, logins=2))
+    local = wiki(tmp_path, server.port, certs.ca_file)
+    before = local.read_bytes()
+    ring = cryptfile_backend(tmp_path / "ring.cfg", "master-pw")
+    app = build(tmp_path, certs.ca_file, Mode.ROTATE, ring)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_new_password(pilot, local, NEW)
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: isinstance(app.screen, RotateScreen))
+        await settle(pilot)
+        screen = app.screen
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("y")
+        await until(pilot, lambda: app.screen is screen)
+        await settle(pilot)
+        outcome = str(screen.query_one("#outcome", Static).content)
+        assert "✗ The wiki could not log in with the new password as written, so the " \
+            "previous file was restored" in outcome
+        assert f"{local} is back to its previous version" in outcome
+        assert "✓" not in outcome and NEW not in outcome
+        assert "Nothing was changed" in str(screen.query_one("#hint", Static).content)
+        assert not app.state.done and app.state.written == [] and app.state.todo == []
+    assert local.read_bytes() == before
+    assert app.state.settings is not None
+    assert load_password(app.state.settings, backend=ring) is None
+
+
+async def test_rotate_under_sudo_says_whose_keyring_it_is(
+        tmp_path: Path, certs: Certs, smtp_server: Callable[..., SmtpServer],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("sudo makes the wizard root; this test runs as another user")
+    monkeypatch.setenv("SUDO_USER", "alice")
+    server = smtp_server(mode="starttls", users={USER: NEW})
+    local = wiki(tmp_path, server.port, certs.ca_file)
+    app = build(tmp_path, certs.ca_file, Mode.ROTATE,
+                cryptfile_backend(tmp_path / "ring.cfg", "master-pw"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_new_password(pilot, local, NEW)
+        assert "root's keyring" in str(app.screen.query_one("#sudo-note", Static).content)
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: isinstance(app.screen, RotateScreen))
+        await settle(pilot)
+        keyring = str(app.screen.query_one("#keyring", Static).content)
+        assert "! Run through sudo, smtp-wizard uses root's keyring and root's encrypted " \
+            "file, not those of alice." in keyring
+
+
+async def test_the_keyring_step_under_sudo_says_whose_keyring_it_is(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a system keyring the encrypted file is offered: root's, under sudo."""
+    if os.geteuid() != 0:
+        pytest.skip("sudo makes the wizard root; this test runs as another user")
+    monkeypatch.setenv("SUDO_USER", "alice")
+    app = fake_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await WALKS["credentials"](pilot)
+        note = str(app.screen.query_one("#sudo-note", Static).content)
+        assert note == ("! Run through sudo, smtp-wizard uses root's keyring and root's "
+                        "encrypted file, not those of alice.")
+        await pilot.press("enter")  # the fake server takes the login; no system keyring
+        await until(pilot, lambda: isinstance(app.screen, FallbackModal))
+        texts = [str(part.content) for part in app.screen.query(Static)]
+        assert note[2:] in texts
 
 
 async def test_rotate_with_a_wrong_password_stops_and_changes_nothing(

@@ -1,7 +1,9 @@
-"""The core never loads Textual: scripts using `check` do not pay for the UI.
+"""The core never loads Textual: scripts using `check` do not pay for the UI; and each
+command line loads only what it needs: help and usage errors none of the libraries that
+take time to import, a check neither dnspython nor cryptography.
 
-import-linter checks the same rule statically (pyproject.toml); these tests import for real,
-in a fresh interpreter, so a lazy import that runs at import time is caught too.
+import-linter checks the first rule statically (pyproject.toml); these tests import for
+real, in a fresh interpreter, so a lazy import that runs at import time is caught too.
 """
 
 from __future__ import annotations
@@ -9,9 +11,13 @@ from __future__ import annotations
 import subprocess
 import sys
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from tests.support.common import PASSWORD, USER
+from tests.support.servers import SmtpServer
 
 ROOT = Path(__file__).parents[2]
 PACKAGE = ROOT / "wizard"
@@ -53,7 +59,7 @@ def test_core_is_every_area_but_the_ui_and_the_cli() -> None:
     areas = {name for name in CORE if name.count(".") == 1}
     assert areas == {"wizard.model", "wizard.smtp", "wizard.mediawiki", "wizard.doctor",
                      "wizard.store", "wizard.render", "wizard.demo", "wizard.errors",
-                     "wizard.explain"}
+                     "wizard.explain", "wizard.oauth"}
     assert "wizard.smtp.check" in CORE and "wizard.store.keyring" in CORE
     assert not _ui_only(set(CORE))
 
@@ -75,6 +81,11 @@ def test_core_modules_do_not_import_textual() -> None:
     assert _ui_only(loaded) == []
 
 
+HEAVY = {"asyncio", "ssl", "aiosmtplib", "dns", "cryptography", "idna", "email", "textual",
+         "rich", "keyring"}
+"""Libraries that take milliseconds to import and that help and usage errors never need."""
+
+
 @pytest.mark.parametrize("argv", [
     ["check", "--help"],
     ["--help"],
@@ -85,5 +96,25 @@ def test_help_and_usage_errors_load_neither_textual_nor_the_core(argv: list[str]
     loaded = _loaded_after("from wizard.cli.main import main\n"
                            f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass")
     assert "wizard.cli.main" in loaded
-    assert not {"textual", "rich", "keyring", "wizard.ui", "wizard.store", "wizard.smtp",
-                "wizard.mediawiki", "wizard.render", "wizard.doctor"} & loaded
+    assert not {"wizard.ui", "wizard.store", "wizard.smtp", "wizard.mediawiki",
+                "wizard.render", "wizard.doctor", "wizard.explain",
+                "wizard.model.settings"} & loaded
+    assert sorted(HEAVY & loaded) == []
+
+
+def test_a_check_loads_only_what_it_uses(smtp_server: Callable[..., SmtpServer],
+                                         ca_file: Path) -> None:
+    """A check resolves with the system's resolver, as its connection does (no dnspython),
+    reads the verified certificate through `ssl` (no cryptography), and needs neither the
+    keyring, nor the wiki's PHP, nor the UI."""
+    server = smtp_server(mode="starttls")
+    argv = ["check", "localhost", "--port", str(server.port), "--user", USER,
+            "--password-env", "SMTP_PW", "--sender", USER, "--rcpt", "admin@example.net",
+            "--ca-file", str(ca_file)]
+    loaded = _loaded_after(f"import os\nos.environ['SMTP_PW'] = {PASSWORD!r}\n"
+                           "from wizard.cli.main import main\n"
+                           f"assert main({argv!r}) == 0")
+    assert {"wizard.smtp.check", "aiosmtplib", "ssl"} <= loaded
+    assert not {"wizard.ui", "wizard.store", "wizard.mediawiki", "wizard.render",
+                "wizard.doctor", "wizard.explain", "wizard.smtp.discover"} & loaded
+    assert sorted({"dns", "cryptography", "textual", "rich", "keyring"} & loaded) == []

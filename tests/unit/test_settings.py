@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -36,10 +38,10 @@ def test_rendered_host_forms() -> None:
     ("", "host", "empty"),
     ("smtp.example.org\r\nRCPT TO:<x@y>", "host", "line breaks"),
     ("smtps://smtp.example.org", "host", "ssl://"),
-    ("smtp example.org", "host", "not a valid host name"),
-    ("-smtp.example.org", "host", "not a valid host name"),
-    ("a" * 64 + ".example.org", "host", "not a valid host name"),
-    ("1.2.3", "host", "neither"),
+    ("smtp example.org", "host", "Not a valid host name"),
+    ("-smtp.example.org", "host", "Not a valid host name"),
+    ("a" * 64 + ".example.org", "host", "Not a valid host name"),
+    ("1.2.3", "host", "Neither"),
 ])
 def test_bad_hosts_say_why(text: str, field: str, words: str) -> None:
     with pytest.raises(SettingsError) as caught:
@@ -140,7 +142,7 @@ def test_addresses_in_their_smtp_form(address: str, normalised: str) -> None:
     ("x" * 65 + "@example.org", "64 bytes"),
     ("wiki@2001:db8::1", "in brackets"),
     ("wiki@[2001:db8::1]", "[IPv6:2001:db8::1]"),
-    ("wiki@exa mple.org", "not a valid host name"),
+    ("wiki@exa mple.org", "Not a valid host name"),
 ])
 def test_bad_addresses_name_the_problem(address: str, words: str) -> None:
     with pytest.raises(SettingsError) as caught:
@@ -148,6 +150,31 @@ def test_bad_addresses_name_the_problem(address: str, words: str) -> None:
     assert caught.value.field == "sender"
     assert words in caught.value.message
     assert "\u202e" not in caught.value.message
+
+
+@pytest.mark.parametrize("check, value", [
+    (parse_host, "smtp example.org"),
+    (parse_host, "smtp..example.org"),
+    (parse_host, "1.2.3"),
+    (parse_host, "fe80::1%eth 0"),
+    (check_email, "wiki.example.org"),
+    (check_email, "a@b@example.org"),
+    (check_email, "@example.org"),
+    (check_email, "a b@example.org"),
+    (check_email, "a..b@example.org"),
+    (check_email, "x" * 65 + "@example.org"),
+    (check_email, "x" * 60 + "@" + ".".join(["d" * 60] * 4)),
+    (check_email, "wiki@[2001:db8::1]"),
+    (check_email, "wiki@2001:db8::1"),
+])
+def test_the_reason_comes_first_and_the_value_last(check: Callable[[str], object],
+                                                   value: str) -> None:
+    """The words that say what is wrong are read first; what was typed closes the line."""
+    with pytest.raises(SettingsError) as caught:
+        check(value)
+    message = caught.value.message
+    assert not message.startswith("“"), message
+    assert message.endswith(f"(you typed “{value}”)."), message
 
 
 def test_wire_names_are_ascii() -> None:

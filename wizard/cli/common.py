@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import os
 import sys
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wizard.errors import UsageError
 from wizard.model.i18n import _
-from wizard.model.settings import Security, Settings, check_password
+
+if TYPE_CHECKING:
+    # Imported where used: every command's parser is built for any command line, even
+    # `--help`, which needs neither.
+    from wizard.model.settings import Settings
 
 __all__ = [
     "EXIT_FAILED",
@@ -47,8 +50,9 @@ def password_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--password", action=_RefusePassword, help=argparse.SUPPRESS)
 
 
-def settings_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("host", help=_("SMTP host; may carry a MediaWiki prefix: ssl://host"))
+def settings_arguments(parser: argparse.ArgumentParser, *, host_optional: bool = False) -> None:
+    parser.add_argument("host", nargs="?" if host_optional else None,
+                        help=_("SMTP host; may carry a MediaWiki prefix: ssl://host"))
     parser.add_argument("--port", help=_("port (default: 465 for TLS, else 587)"))
     parser.add_argument("--security", choices=["none", "starttls", "tls", "auto"],
                         help=_("none: plain (PEAR: STARTTLS only with AUTH); starttls: "
@@ -62,8 +66,9 @@ def settings_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--helo", default="", help=_("EHLO name (PEAR's 'localhost')"))
     parser.add_argument("--timeout", default="10", help=_("seconds per stage (default 10)"))
     parser.add_argument("--ca-file", help=_("also trust the CA certificates in this PEM file"))
-    parser.add_argument("--auth-mechanism", choices=["LOGIN", "PLAIN", "CRAM-MD5"],
-                        help=_("force one AUTH mechanism"))
+    parser.add_argument("--auth-mechanism", choices=["LOGIN", "PLAIN", "CRAM-MD5", "XOAUTH2"],
+                        help=_("force one AUTH mechanism (XOAUTH2: an OAuth access token "
+                               "as the password)"))
 
 
 def read_password(args: argparse.Namespace, *, prompt: str | None = None) -> str | None:
@@ -80,9 +85,13 @@ def read_password(args: argparse.Namespace, *, prompt: str | None = None) -> str
         raw = os.environb[os.fsencode(args.password_env)]
         value = _utf8(raw, _("the environment variable {var}").format(var=args.password_env))
     elif prompt is not None and sys.stdin.isatty():
+        import getpass
+
         value = getpass.getpass(prompt)
     else:
         return None
+    from wizard.model.settings import check_password
+
     return check_password(value)
 
 
@@ -97,6 +106,8 @@ def _utf8(raw: bytes, where: str) -> str:
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
+    from wizard.model.settings import Security, Settings
+
     fields: dict[str, object] = {
         "auth": bool(args.user), "username": args.user, "sender": args.sender,
         "emergency_contact": args.emergency_contact, "id_host": args.id_host,

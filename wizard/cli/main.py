@@ -8,16 +8,17 @@ command-line argument, since those leak into `ps` and shell history.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import io
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from wizard import __version__
-from wizard.cli.commands import COMMANDS
+from wizard.cli.commands import COMMANDS, load_command
 from wizard.cli.common import EXIT_USAGE
-from wizard.errors import WizardError
-from wizard.model.i18n import _
+from wizard.errors import UsageError, WizardError
+from wizard.model.cells import wrap_cells
+from wizard.model.i18n import _, available_languages, set_language
 from wizard.model.shown import visible
 
 __all__ = ["main"]
@@ -64,8 +65,39 @@ def _os_release() -> str:
         return ""
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+class _HelpFormatter(argparse.HelpFormatter):
+    """Help texts wrapped in terminal cells (a Chinese character takes two), under a
+    translated "usage:"."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        return wrap_cells(text.strip(), width)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return "\n".join(wrap_cells(text.strip(), width, initial_indent=indent,
+                                     subsequent_indent=indent))
+
+    def add_usage(self, usage: str | None, actions: Iterable[argparse.Action],
+                  groups: Iterable[argparse._MutuallyExclusiveGroup],
+                  prefix: str | None = None) -> None:
+        super().add_usage(usage, actions, groups, _("usage: ") if prefix is None else prefix)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with its own headings in the chosen language; the sub-commands' parsers
+    are of this class too (argparse makes them of the parent's)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
+        self._positionals.title = _("positional arguments")
+        self._optionals.title = _("options")
+        for action in self._actions:
+            if isinstance(action, argparse._HelpAction):
+                action.help = _("show this help message and exit")
+
+
+def _parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    parser = _Parser(
         prog="smtp-wizard", allow_abbrev=False,
         description=_("Get a wiki's outgoing mail working: every setting tested live "
                       "against the real server. Without a command, starts the wizard."))
@@ -80,11 +112,42 @@ def _parser() -> argparse.ArgumentParser:
                        help=_("open the wizard on password rotation"))
     start.add_argument("--doctor", action="store_true",
                        help=_("open the wizard on checking an existing LocalSettings.php"))
+    lang_help = _("language of the messages: {languages} (default: from the environment, "
+                  "LANGUAGE, LC_ALL, LC_MESSAGES or LANG)").format(
+        languages=", ".join(available_languages()))
+    parser.add_argument("--lang", metavar="LANG", help=lang_help)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    for module in COMMANDS.values():
-        module.add_parser(commands)
+    # A command line that starts with a command needs no other command's parser (nor its
+    # imports); any other, such as --help, gets all of them.
+    given = list(sys.argv[1:] if argv is None else argv)
+    for name in given[:1] if given[:1] and given[0] in COMMANDS else COMMANDS:
+        load_command(name).add_parser(commands)
+    _lang_after_commands(parser, lang_help)
     return parser
+
+
+def _lang_after_commands(parser: argparse.ArgumentParser, lang_help: str) -> None:
+    """`--lang` after a command too (`smtp-wizard token status --lang zh_CN`);
+    `_choose_language` has applied it already. One parser may have several names."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for command in {id(sub): sub for sub in action.choices.values()}.values():
+                command.add_argument("--lang", metavar="LANG", help=lang_help,
+                                     default=argparse.SUPPRESS)
+                _lang_after_commands(command, lang_help)
+
+
+def _choose_language(argv: Sequence[str] | None) -> None:
+    """Apply `--lang` before any text is translated: the parser's own help texts are."""
+    early = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    early.add_argument("--lang")
+    lang = early.parse_known_args(argv)[0].lang
+    try:
+        set_language(lang)
+    except LookupError:
+        raise UsageError(_("There is no translation for {lang}: use one of {languages}."
+                           ).format(lang=visible(repr(lang)),
+                                    languages=", ".join(available_languages()))) from None
 
 
 def _run_tui(args: argparse.Namespace) -> int:
@@ -98,11 +161,17 @@ def _run_tui(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     _never_fail_to_print()
     try:
-        args = _parser().parse_args(argv)
+        _choose_language(argv)
+        args = _parser(argv).parse_args(argv)
         if args.command is None:
             return _run_tui(args)
-        result = COMMANDS[args.command].run(args)
-        return result if isinstance(result, int) else asyncio.run(result)
+        result = load_command(args.command).run(args)
+        if isinstance(result, int):
+            return result
+        import asyncio  # only for the commands that talk to the network
+
+        code: int = asyncio.run(result)
+        return code
     except WizardError as exc:  # the one root: a sentence for the user, never a traceback
         _error(exc.message)
         return exc.exit_code

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 import re
-import textwrap
 from typing import TYPE_CHECKING, Protocol
 
+from wizard.model.cells import cell_width, wrap_cells
 from wizard.model.i18n import N_, _
 from wizard.model.report import Report, Status, Step
 from wizard.model.settings import Security
@@ -22,7 +22,15 @@ if TYPE_CHECKING:
     # Only for the annotation: the discovery engine loads when a discovery runs.
     from wizard.smtp.discover import Discovery
 
-__all__ = ["JsonReady", "discovery_text", "report_json", "report_text"]
+__all__ = [
+    "JsonReady",
+    "discovery_tail",
+    "discovery_title",
+    "report_json",
+    "report_text",
+    "result_line",
+    "step_text",
+]
 
 _WIDTH = 78
 _ID_WIDTH = 10
@@ -35,8 +43,9 @@ def _lines(text: str) -> list[str]:
 
 
 def _wrap(indent: str, label: str, text: str) -> list[str]:
-    return textwrap.wrap(visible(text), _WIDTH, initial_indent=indent + label,
-                         subsequent_indent=indent + " " * len(label)) or [indent + label]
+    # Measured in terminal cells: a Chinese character takes two.
+    return wrap_cells(visible(text), _WIDTH, initial_indent=indent + label,
+                      subsequent_indent=indent + " " * cell_width(label)) or [indent + label]
 
 
 _AREA_TITLES = {
@@ -61,41 +70,65 @@ def _step_lines(step: Step, width: int, verbose: bool, label: str) -> list[str]:
     return lines
 
 
+def _label(step: Step) -> str:
+    """The id as shown: a discovery's "candidate:HOST" is shown as "candidate", since its
+    summary names the host (and a host name is too long for the column)."""
+    return step.id.partition(":")[0]
+
+
 def report_text(report: Report, *, verbose: bool = False, title: str = "") -> str:
-    """One line per step, the cause and fix under a problem; steps named "area.check"
-    (the doctor's) are grouped under a heading per area."""
+    """One line per step, the cause and fix under a problem; the doctor's steps, named
+    "area.check", are grouped under a heading per area."""
     lines = _lines(title) if title else []
-    grouped = any("." in step.id for step in report.steps)
-    labels = [step.id.partition(".")[2] if grouped else step.id for step in report.steps]
+    grouped = report.command == "doctor"
+    labels = [step.id.partition(".")[2] if grouped else _label(step) for step in report.steps]
     width = min(max([_ID_WIDTH, *map(len, labels)]), _MAX_ID_WIDTH)
     area = ""
     for step, label in zip(report.steps, labels, strict=True):
         if grouped and step.id.partition(".")[0] != area:
             area = step.id.partition(".")[0]
-            lines.append(visible(_(_AREA_TITLES.get(area, area))) + ":")
+            lines.append(visible(_("{title}:").format(title=_(_AREA_TITLES.get(area, area)))))
         lines += _step_lines(step, width, verbose, label)
-    counts = {status: sum(step.status is status for step in report.steps) for status in Status}
-    verdict = {Status.OK: _("OK"), Status.WARN: _("OK, with warnings"),
-               Status.FAIL: _("FAILED"), Status.SKIPPED: _("nothing checked")}[report.status]
-    lines.append(_("Result: {verdict} ({ok} ok, {warn} warnings, {fail} failed, "
-                   "{skipped} skipped)").format(
-        verdict=verdict, ok=counts[Status.OK], warn=counts[Status.WARN],
-        fail=counts[Status.FAIL], skipped=counts[Status.SKIPPED]))
+    lines.append(result_line(report))
     return "\n".join(lines)
 
 
-def discovery_text(discovery: Discovery, *, verbose: bool = False) -> str:
-    """The discovery steps, then the working endpoints best first, and what to run next."""
-    lines = [report_text(discovery.report, verbose=verbose,
-                         title=_("Discovery for {query}").format(query=discovery.query))]
-    if discovery.endpoints:
-        lines.append(_("Endpoints that speak SMTP, best first:"))
+def step_text(step: Step, *, verbose: bool = False) -> str:
+    """One step of an ungrouped report as `report_text` shows it, for printing each step
+    as it is decided: the label column has its minimum width."""
+    return "\n".join(_step_lines(step, _ID_WIDTH, verbose, _label(step)))
+
+
+def result_line(report: Report) -> str:
+    counts = {status: sum(step.status is status for step in report.steps) for status in Status}
+    verdict = {Status.OK: _("OK"), Status.WARN: _("OK, with warnings"),
+               Status.FAIL: _("FAILED"), Status.SKIPPED: _("nothing checked")}[report.status]
+    return _("Result: {verdict} ({ok} ok, {warn} warnings, {fail} failed, "
+             "{skipped} skipped)").format(
+        verdict=verdict, ok=counts[Status.OK], warn=counts[Status.WARN],
+        fail=counts[Status.FAIL], skipped=counts[Status.SKIPPED])
+
+
+def discovery_title(query: str) -> str:
+    return visible(_("Discovery for {query}").format(query=query.strip()))
+
+
+def discovery_tail(discovery: Discovery) -> str:
+    """What follows a discovery's steps: the endpoints that speak SMTP, best first, what
+    was not waited for, the recommendation and the command that checks it."""
+    from wizard.smtp.ports import PortState
+
+    lines = [_("Endpoints that speak SMTP, best first:")] if discovery.endpoints else []
     for number, endpoint in enumerate(discovery.endpoints, 1):
         prefix = "ssl://" if endpoint.security is Security.TLS else ""
         auth = " ".join(endpoint.auth) or (_("after STARTTLS") if endpoint.security is
                                            Security.STARTTLS else "-")
         lines.append(f"  {number}. {prefix}{endpoint.host}:{endpoint.port}  "
                      f"{endpoint.state}  AUTH {auth}  ({endpoint.source})")
+    if any(result.state is PortState.PENDING for candidate in discovery.candidates
+           for result in candidate.results):
+        lines.append(_("Not waited for: ports that could not rank above the recommendation "
+                       "(--wait-all waits for every answer)."))
     chosen = discovery.recommended
     if chosen is not None:
         prefix = "ssl://" if chosen.security is Security.TLS else ""
@@ -106,9 +139,8 @@ def discovery_text(discovery: Discovery, *, verbose: bool = False) -> str:
         lines.append(_("Next: smtp-wizard check {host} --port {port} --user {user} "
                        "--sender {user}").format(host=prefix + chosen.host, port=chosen.port,
                                                  user=user))
-    # The first entry is the report, already visible; the rest quote the servers too
-    # (the AUTH mechanisms of their EHLO answers).
-    return "\n".join([lines[0], *map(visible, lines[1:])])
+    # The lines quote the servers (the AUTH mechanisms of their EHLO answers).
+    return "\n".join(map(visible, lines))
 
 
 class JsonReady(Protocol):

@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import KW_ONLY, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import dns.asyncresolver
 from keyring.backend import KeyringBackend
 
 from wizard.mediawiki.localsettings import USUAL_ROOTS
 from wizard.model.report import Step
 from wizard.model.settings import Client
+
+if TYPE_CHECKING:
+    import dns.asyncresolver
 
 __all__ = ["DoctorOptions", "ProgressCallback"]
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import os
 import time
 from collections.abc import Awaitable, Iterable
 from typing import TypeVar
@@ -33,12 +32,13 @@ from wizard.doctor.live import (
     not_run_step,
     probe_alternative,
 )
+from wizard.doctor.oauth import token_steps
 from wizard.doctor.options import DoctorOptions, ProgressCallback
 from wizard.doctor.php import auth_sasl_step, pear_mail_step, pear_mail_version, php_steps
 from wizard.doctor.result import DoctorResult
 from wizard.doctor.system import cloud_step, selinux_step
 from wizard.doctor.verdict import reconcile, sender_refused, silent_server, via_php_step
-from wizard.doctor.via import ViaPlan, plan_via_php, run_via_php
+from wizard.doctor.via import ViaPlan, install_root_of, plan_via_php, run_via_php
 from wizard.doctor.wiki import (
     include_path_calls,
     include_path_step,
@@ -50,7 +50,6 @@ from wizard.mediawiki.localsettings import SmtpState, WikiConfig
 from wizard.mediawiki.machine import detect_cloud, read_selinux
 from wizard.mediawiki.pear import knows_starttls
 from wizard.mediawiki.phpenv import probe_php
-from wizard.mediawiki.root import find_install_root
 from wizard.mediawiki.via_php import PhpConversation
 from wizard.model.report import Report, Step
 from wizard.model.settings import Client, Security, Settings
@@ -130,10 +129,7 @@ async def run_doctor(options: DoctorOptions, *,
     sender, contact = read_contacts(config)
     # MediaWiki loads PEAR through the vendor/ of its install, which on Debian is not the
     # folder of LocalSettings.php.
-    ip = config.value("IP")
-    install_root = find_install_root(config.path, ip=ip if isinstance(ip, str) else None,
-                                     install_path=os.environ.get("MW_INSTALL_PATH"),
-                                     roots=options.roots)
+    install_root = install_root_of(config, options.roots)
     pear_root = install_root or config.wiki_root
     # PHP first: which pear/mail it loads decides what 'starttls' means (below).
     php = options.php
@@ -206,6 +202,7 @@ async def run_doctor(options: DoctorOptions, *,
                          port=settings.port if settings is not None else None),
             cloud_step(cloud.is_ec2, cloud.evidence, settings,
                        alt_task.result() if alt_task is not None else None))
+    out.put(*token_steps(options.system_root, settings))
 
     if live is not None:
         out.keep(reconcile(live_steps(live), via))

@@ -76,10 +76,12 @@ def _who(via: PhpConversation) -> str:
 
 
 def via_php_step(via: PhpConversation | None, live: Report | None, config: WikiConfig,
-                 *, stopped: bool = False, why_not: str = "", note: str = "") -> Step:
+                 *, stopped: bool = False, why_not: str = "", note: str = "",
+                 compare: bool = True) -> Step:
     """smtp.via_php: what MediaWiki's own PHP did. `stopped`: the run was not waited for
     because the live check met a silent server; `why_not`: why it did not run at all;
-    `note`: why it ran as another account than the web server's."""
+    `note`: why it ran as another account than the web server's; `compare`: say in the
+    details where the doctor's own check disagrees (off when the caller says it)."""
     if via is None:
         if stopped:
             return Step(_STEP_ID, Status.FAIL, _(
@@ -108,7 +110,7 @@ def via_php_step(via: PhpConversation | None, live: Report | None, config: WikiC
             _("MediaWiki's PHP {who} does not send through $wgSMTP.")).format(who=_who(via)),
             tuple(details), elapsed=via.elapsed)
     live_failed = [step.id for step in live.steps if step.status is Status.FAIL] \
-        if live is not None else []
+        if live is not None and compare else []
     if via.ok:
         done = [via.tls or _("no TLS"), *(["AUTH"] if config.smtp and config.smtp.auth
                                           else []),
@@ -131,7 +133,7 @@ def via_php_step(via: PhpConversation | None, live: Report | None, config: WikiC
             *details), elapsed=via.elapsed)
     stage = via.failed_stage
     diagnosis = _diagnosis(stage, via, live, config)
-    if live is not None and not live_failed:
+    if compare and live is not None and not live_failed:
         details.insert(0, _("The doctor's own check passed every step, but MediaWiki's PHP "
                             "failed: MediaWiki's result counts."))
     details.insert(0, _("PEAR: {error}").format(error=via.error.strip()) if stage not in (

@@ -25,7 +25,7 @@ import pwd
 import re
 import signal
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -122,17 +122,20 @@ async def converse_via_php(php: str, install_root: Path, localsettings: Path, *,
                            account: Account | None, rcpt: str = "",
                            password: str | None = None, ca_file: str | None = None,
                            php_args: Sequence[str] = (), timeout: float = 30.0,
-                           secrets: Iterable[str] = ()) -> PhpConversation:
+                           secrets: Iterable[str] = (), smtp: Mapping[str, object] | None = None,
+                           sender: str = "") -> PhpConversation:
     """Run the conversation through MediaWiki's PHP at `install_root` with the settings
     file `localsettings`, as `account` (None: as this process).
 
     `password` stands in only for a password the wiki's PHP sees as empty. `ca_file`
-    replaces `$wgSMTP['socket_options']['ssl']['cafile']`. `secrets` (and `password`)
-    are redacted from everything PHP says. After `timeout` seconds PHP is stopped: PEAR
+    replaces `$wgSMTP['socket_options']['ssl']['cafile']`. `smtp` and `sender` (settings
+    under test) replace `$wgSMTP` and `$wgPasswordSender` after MediaWiki loaded the
+    file; they travel on stdin, like the password. `secrets` (and the passwords) are
+    redacted from everything PHP says. After `timeout` seconds PHP is stopped: PEAR
     bounds only the connect, so a server that stays silent holds it forever.
     """
     redact = Redactor()
-    for secret in (*secrets, password or ""):
+    for secret in (*secrets, password or "", str((smtp or {}).get("password") or "")):
         redact.add("", secret)
     command = [php, *php_args, "-d", "display_errors=stderr", "-r", SCRIPT, "--",
                "--conf", str(localsettings)]
@@ -147,7 +150,8 @@ async def converse_via_php(php: str, install_root: Path, localsettings: Path, *,
                       "group": account.gid if account.gid >= 0 else account.uid,
                       "extra_groups": sorted(account.groups)}
     request = json.dumps({"ip": str(install_root), "mark": _MARK, "rcpt": rcpt,
-                          "password": password, "ca_file": ca_file}) + "\n"
+                          "password": password, "ca_file": ca_file, "smtp": smtp,
+                          "sender": sender}) + "\n"
     started = time.monotonic()
     try:
         process = await asyncio.create_subprocess_exec(

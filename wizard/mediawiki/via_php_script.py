@@ -1,7 +1,8 @@
 """The PHP side of `wizard.mediawiki.via_php`: a maintenance script, run with `php -r`.
 
-It reads one JSON line from stdin (the install folder, the marker, the recipient, and a
-stand-in password only when the wiki's own is empty in this PHP), lets MediaWiki load its
+It reads one JSON line from stdin (the install folder, the marker, the recipient, a
+stand-in password only when the wiki's own is empty in this PHP, and the `$wgSMTP` and
+sender of a check, which replace the wiki's), lets MediaWiki load its
 settings the way every maintenance script does (`--conf` on the command line), and then
 talks to the server through the PEAR classes MediaWiki itself loaded: `Mail::factory('smtp',
 $wgSMTP)` and `getSMTPObject()` (connect, STARTTLS, AUTH exactly as `send()` does), then
@@ -70,8 +71,11 @@ function smtp_wizard_tls($smtp, array &$out) {
 function smtp_wizard_converse($config, array $in, array &$out) {
     $out['stage'] = 'config';
     $out['enable_email'] = (bool) $config->get('EnableEmail');
-    $out['sender'] = (string) $config->get('PasswordSender');
-    $smtp = $config->get('SMTP');
+    // Settings under test (smtp-wizard check) replace the wiki's once MediaWiki has
+    // loaded them: its PEAR, include path and account stay the wiki's.
+    $given = (string) ($in['sender'] ?? '');
+    $out['sender'] = $given !== '' ? $given : (string) $config->get('PasswordSender');
+    $smtp = is_array($in['smtp'] ?? null) ? $in['smtp'] : $config->get('SMTP');
     $out['smtp_array'] = is_array($smtp);
     $out['include_path'] = get_include_path();
     if (!is_array($smtp)) {

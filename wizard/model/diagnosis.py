@@ -183,8 +183,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         N_("Until then an Exchange admin can enable “Authenticated SMTP” for the mailbox "
            "(Set-CASMailbox -SmtpClientAuthenticationDisabled $false). For the long run "
            "use what Microsoft offers instead: OAuth (PEAR: 'auth' => 'XOAUTH2' with an "
-           "access token), High Volume Email for Microsoft 365, or Azure Communication "
-           "Services Email."),
+           "access token; smtp-wizard token setup gets one and keeps it fresh), High "
+           "Volume Email for Microsoft 365, or Azure Communication Services Email."),
     ),
     "sender-rejected": (
         N_("The server does not accept {sender} as sender for this account: {reply}"),
@@ -388,6 +388,105 @@ CATALOGUE: dict[str, tuple[str, str]] = {
            "mail through {host} port 25 stalls or times out, and the wiki hangs.{alt}"),
         N_("Use port 587 (STARTTLS) of the same server, or ask AWS to lift the port 25 "
            "throttle (the “Request to remove email sending limitations” form)."),
+    ),
+    # OAuth 2.0 (XOAUTH2): the token endpoints' refusals, with the provider's own codes,
+    # and what the SMTP server says to a token.
+    "oauth-tenant-not-found": (
+        N_("Entra ID does not know the tenant {tenant} (AADSTS90002): {detail}"),
+        N_("Use the Directory (tenant) ID shown on the app registration's Overview page in "
+           "the Entra admin center, or the tenant's primary domain "
+           "(contoso.onmicrosoft.com)."),
+    ),
+    "oauth-app-not-found": (
+        N_("The tenant has no application with the client ID {client_id} "
+           "(AADSTS700016): {detail}"),
+        N_("Use the Application (client) ID from the app registration's Overview page, and "
+           "the tenant that app is registered in."),
+    ),
+    "oauth-secret-invalid": (
+        N_("Entra ID refused the client secret (AADSTS7000215): {detail}"),
+        N_("Give the secret's Value, not its Secret ID (Certificates & secrets in the app "
+           "registration; the value is shown only once, right after it is added): run "
+           "smtp-wizard token setup again with it."),
+    ),
+    "oauth-secret-expired": (
+        N_("The app's client secret has expired (AADSTS7000222): {detail}"),
+        N_("Add a new client secret under Certificates & secrets of the app registration "
+           "and run smtp-wizard token setup again with it; a certificate "
+           "(--certificate) lasts longer and never travels."),
+    ),
+    "oauth-consent-missing": (
+        N_("No administrator has granted the app its permissions (AADSTS65001): {detail}"),
+        N_("In the app registration, API permissions: add Office 365 Exchange Online → "
+           "Application permissions → SMTP.SendAsApp, then “Grant admin consent”."),
+    ),
+    "oauth-certificate-refused": (
+        N_("Entra ID refused the certificate's signature (AADSTS{aadsts}): {detail}"),
+        N_("Upload this certificate (its public part) under Certificates & secrets of the "
+           "app registration, and give the PEM file that holds the matching private key."),
+    ),
+    "oauth-google-delegation": (
+        N_("Google refused to let the service account {account} act for {user} "
+           "(unauthorized_client): {detail}"),
+        N_("In the Google Admin console, Security → API controls → Domain-wide delegation: "
+           "add the service account's client ID with the scope https://mail.google.com/."),
+    ),
+    "oauth-google-grant": (
+        N_("Google refused the service account's token request (invalid_grant): {detail}"),
+        N_("“Invalid email or User ID”: give a user of the Workspace domain as the mailbox. "
+           "“Invalid JWT Signature”: the key was deleted or replaced; download a new JSON "
+           "key. Also check that this machine's clock is right."),
+    ),
+    "oauth-token-failed": (
+        N_("No access token came back from {endpoint}: {detail}"),
+        N_("Check that this machine reaches the provider's sign-in service over HTTPS "
+           "(a proxy may need HTTPS_PROXY), and the values given to smtp-wizard token "
+           "setup."),
+    ),
+    "oauth-sendasapp-missing": (
+        N_("The server refused the access token ({reply}): it carries no SMTP.SendAsApp "
+           "permission, so Exchange Online does not let the app {app} use SMTP."),
+        N_("In the app registration, API permissions: add Office 365 Exchange Online → "
+           "Application permissions → SMTP.SendAsApp and grant admin consent; then run "
+           "smtp-wizard token refresh --force."),
+    ),
+    "oauth-mailbox-permission": (
+        N_("Exchange Online refused the app {app} for the mailbox {user} ({reply}): the "
+           "token is valid, but the app's service principal is not registered in Exchange "
+           "or has no permission on this mailbox."),
+        N_("In Exchange Online PowerShell: New-ServicePrincipal -AppId <client ID> "
+           "-ObjectId <the enterprise application's object ID>, then Add-MailboxPermission "
+           "-Identity <mailbox> -User <that service principal> -AccessRights FullAccess. "
+           "Changes can take up to an hour."),
+    ),
+    "oauth-token-refused": (
+        N_("The server refused the access token for {user}: {reply}"),
+        N_("Fetch a fresh token (smtp-wizard token refresh --force) and check that it is "
+           "for this mailbox: Microsoft 365 wants SMTP.SendAsApp, Google the scope "
+           "https://mail.google.com/ with domain-wide delegation."),
+    ),
+    "oauth-token-too-long": (
+        N_("{client} sends the access token on the AUTH line itself, {length} octets, and "
+           "the server refuses a line that long ({reply}); Net_SMTP sends a long token "
+           "after the server's 334 only since 1.10.1."),
+        N_("Update Net_SMTP to 1.10.1 or newer: Debian's php-net-smtp, or composer update "
+           "pear/net_smtp in the wiki's vendor/ (MediaWiki 1.39 bundles 1.10.0)."),
+    ),
+    "oauth-token-expired": (
+        N_("The access token in {path} expired at {expires}: every mail the wiki sends now "
+           "fails to log in."),
+        N_("Run smtp-wizard token refresh, then make sure its timer runs (systemctl "
+           "list-timers 'smtp-wizard-token*'), or the cron entry."),
+    ),
+    "oauth-refresh-failed": (
+        N_("The last token refresh, at {when}, failed: {detail}"),
+        N_("Run smtp-wizard token refresh -v to see why, and fix what it says; the token "
+           "in the file stays valid until {expires}."),
+    ),
+    "oauth-timer-missing": (
+        N_("Nothing refreshes the access token in {path}: no smtp-wizard timer or cron "
+           "entry is installed{why}. Tokens live about an hour."),
+        N_("Run smtp-wizard token timer (as root) to install one."),
     ),
 }
 

@@ -144,22 +144,23 @@ def check_hostname(value: str, field: str = "host") -> str:
     if address is not None:
         return address
     if "%" in text and ":" in text:
-        raise SettingsError(field, _("“{value}”: the zone after % must be a network "
-                                     "interface, such as eth0.").format(value=_shown(value)))
+        raise SettingsError(field, _("The zone after % must be a network interface, "
+                                     "such as eth0 (you typed “{value}”).").format(
+                                         value=_shown(value)))
     name = text.rstrip(".").lower()
     try:
         encoded = ascii_name(name)
     except UnicodeError:
-        raise SettingsError(field, _("“{value}” is not a valid host name.").format(
+        raise SettingsError(field, _("Not a valid host name (you typed “{value}”).").format(
             value=_shown(value))) from None
     labels = encoded.split(".")
     if len(encoded) > 253 or not all(_LABEL.match(label) for label in labels):
-        raise SettingsError(field, _("“{value}” is not a valid host name: use letters, "
-                                     "digits, dots and hyphens, like smtp.example.org."
-                                     ).format(value=_shown(value)))
+        raise SettingsError(field, _("Not a valid host name: use letters, digits, dots "
+                                     "and hyphens, like smtp.example.org (you typed "
+                                     "“{value}”).").format(value=_shown(value)))
     if labels[-1].isdigit():
-        raise SettingsError(field, _("“{value}” is neither a host name nor an IP "
-                                     "address.").format(value=_shown(value)))
+        raise SettingsError(field, _("Neither a host name nor an IP address (you typed "
+                                     "“{value}”).").format(value=_shown(value)))
     return name
 
 
@@ -205,26 +206,30 @@ def check_email(value: str, field: str = "sender", *, required: bool = True) -> 
     name = _field_name(field)
     local, _at, domain = text.rpartition("@")
     if "@" not in text:
-        raise SettingsError(field, _("{field} “{value}” has no @: an address looks like "
-                                     "wiki@example.org.").format(field=name, value=_shown(value)))
+        raise SettingsError(field, _("{field} has no @: an address looks like "
+                                     "wiki@example.org (you typed “{value}”).").format(
+                                         field=name, value=_shown(value)))
     if "@" in local:
-        raise SettingsError(field, _("{field} “{value}” has more than one @: an address is "
-                                     "one name, an @ and one domain, like wiki@example.org."
-                                     ).format(field=name, value=_shown(value)))
+        raise SettingsError(field, _("{field} has more than one @: an address is one "
+                                     "name, an @ and one domain, like wiki@example.org (you "
+                                     "typed “{value}”).").format(field=name,
+                                                                 value=_shown(value)))
     if not local or not domain:
-        raise SettingsError(field, _("{field} “{value}” has nothing {side} the @.").format(
+        raise SettingsError(field, _("{field} has nothing {side} the @ (you typed "
+                                     "“{value}”).").format(
             field=name, value=_shown(value), side=_("before") if not local else _("after")))
     _check_local_part(local, value, field)
     ascii_domain = _address_domain(domain, value, field)
     address = f"{local}@{ascii_domain}"
     if len(address.encode("utf-8")) > _MAX_ADDRESS:
-        raise SettingsError(field, _("{field} “{value}” is longer than {n} bytes, the most "
-                                     "SMTP allows.").format(field=name, value=_shown(value),
-                                                            n=_MAX_ADDRESS))
+        raise SettingsError(field, _("{field} is longer than {n} bytes, the most SMTP "
+                                     "allows (you typed “{value}”).").format(
+                                         field=name, value=_shown(value), n=_MAX_ADDRESS))
     # The standard library's own reading must agree that this is one plain address.
     if parseaddr(address) != ("", address):
-        raise SettingsError(field, _("{field} “{value}” is not an e-mail address like "
-                                     "wiki@example.org.").format(field=name, value=_shown(value)))
+        raise SettingsError(field, _("{field} is not an e-mail address like "
+                                     "wiki@example.org (you typed “{value}”).").format(
+                                         field=name, value=_shown(value)))
     return address
 
 
@@ -234,17 +239,19 @@ def _check_local_part(local: str, value: str, field: str) -> None:
     for char in local:
         if char != "." and char not in _ATEXT and (char.isascii() or not char.isprintable()
                                                    or char.isspace()):
-            raise SettingsError(field, _("{field} “{value}” contains “{char}” before the @, "
-                                         "which an address cannot hold there; use letters, "
-                                         "digits and . _ + -.").format(
+            raise SettingsError(field, _("{field} contains “{char}” before the @, which an "
+                                         "address cannot hold there; use letters, digits and "
+                                         ". _ + - (you typed “{value}”).").format(
                 field=name, value=_shown(value), char=_shown(char)))
     if local.startswith(".") or local.endswith(".") or ".." in local:
-        raise SettingsError(field, _("{field} “{value}” has a dot at the start or end of the "
-                                     "part before the @, or two dots in a row.").format(
+        raise SettingsError(field, _("{field} has a dot at the start or end of the part "
+                                     "before the @, or two dots in a row (you typed "
+                                     "“{value}”).").format(
             field=name, value=_shown(value)))
     if len(local.encode("utf-8")) > _MAX_LOCAL:
-        raise SettingsError(field, _("{field} “{value}”: the part before the @ is longer "
-                                     "than {n} bytes, the most SMTP allows.").format(
+        raise SettingsError(field, _("{field}: the part before the @ is longer than {n} "
+                                     "bytes, the most SMTP allows (you typed "
+                                     "“{value}”).").format(
             field=name, value=_shown(value), n=_MAX_LOCAL))
 
 
@@ -261,15 +268,16 @@ def _address_domain(domain: str, value: str, field: str) -> str:
         # RFC 5321 4.1.3: [192.0.2.1], and IPv6 only with its tag, [IPv6:2001:db8::1].
         if address is not None and (address.version == 6) == tagged:
             return f"[IPv6:{address}]" if tagged else f"[{address}]"
-        raise SettingsError(field, _("{field} “{value}”: an address literal is [192.0.2.1] or "
-                                     "[IPv6:2001:db8::1].").format(field=_field_name(field),
-                                                                   value=_shown(value)))
+        raise SettingsError(field, _("{field}: an address literal is [192.0.2.1] or "
+                                     "[IPv6:2001:db8::1] (you typed “{value}”).").format(
+                                         field=_field_name(field), value=_shown(value)))
     if ":" in domain:
         # 192.0.2.1 is a Domain by RFC 5321's grammar (digit labels); an IPv6 address is
         # not, it must be a literal.
-        raise SettingsError(field, _("{field} “{value}”: an IPv6 address after the @ must be "
-                                     "written in brackets, like wiki@[IPv6:2001:db8::1]."
-                                     ).format(field=_field_name(field), value=_shown(value)))
+        raise SettingsError(field, _("{field}: an IPv6 address after the @ must be "
+                                     "written in brackets, like wiki@[IPv6:2001:db8::1] (you "
+                                     "typed “{value}”).").format(field=_field_name(field),
+                                                                 value=_shown(value)))
     return ascii_name(check_hostname(domain, field))
 
 
@@ -372,9 +380,9 @@ class Settings:
             check_text(self.ca_file, "ca_file", required=True)
         if self.auth_mechanism is not None:
             mechanism = self.auth_mechanism.upper()
-            if mechanism not in ("LOGIN", "PLAIN", "CRAM-MD5"):
+            if mechanism not in ("LOGIN", "PLAIN", "CRAM-MD5", "XOAUTH2"):
                 raise SettingsError("auth_mechanism", _(
-                    "The AUTH mechanism must be LOGIN, PLAIN or CRAM-MD5."))
+                    "The AUTH mechanism must be LOGIN, PLAIN, CRAM-MD5 or XOAUTH2."))
             set_(self, "auth_mechanism", mechanism)
 
     @classmethod

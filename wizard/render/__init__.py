@@ -76,6 +76,17 @@ class RenderOptions:
     """MediaWiki: emit `$wgUserEmailUseReplyTo = true;`."""
     moinmoin_version: str = "2"
     """"2" (mail_username / mail_password) or "1.9" (mail_login, Python 2)."""
+    token_file: str | None = None
+    """XOAUTH2: the absolute path of the file `smtp-wizard token refresh` keeps the
+    access token in; the snippet reads it each time it sends."""
+
+    def checked_token_file(self) -> str:
+        path = self.token_file
+        if not path or not PurePosixPath(path).is_absolute():
+            raise RenderError(_("XOAUTH2 reads the access token from the token file: give "
+                                "its absolute path with --token-file (the one smtp-wizard "
+                                "token setup wrote)."))
+        return path
 
     def checked_password(self) -> str:
         """The password, for the modes that write it (INLINE, FILE)."""

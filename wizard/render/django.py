@@ -13,12 +13,14 @@ from wizard.render.smtplib import (
     password_note,
     python_password,
     refuse_international_sender,
+    refuse_xoauth2,
 )
 
 __all__ = ["render"]
 
 
 def render(settings: Settings, options: RenderOptions) -> Rendered:
+    refuse_xoauth2(settings, "Django")
     check_smtplib(settings, options)
     # Django writes such a name as an encoded word (=?utf-8?b?...?=@...): another address.
     refuse_international_sender(settings, "Django")

@@ -8,8 +8,8 @@ end a string, a comment or the PHP block early.
 from __future__ import annotations
 
 import re
-import textwrap
 
+from wizard.model.cells import wrap_cells
 from wizard.model.i18n import _
 from wizard.render import RenderError
 
@@ -77,8 +77,9 @@ def _comment(text: str, prefix: str, indent: str) -> list[str]:
     # Translations may bring their own line breaks; each becomes a comment line.
     for paragraph in text.splitlines() or [""]:
         paragraph = _visible(_CONTROL.sub(" ", paragraph))
-        wrapped = textwrap.wrap(paragraph, width=COMMENT_WIDTH - len(indent) - len(prefix),
-                                break_long_words=False, break_on_hyphens=False)
+        # In terminal cells: a Chinese comment breaks between its characters.
+        wrapped = wrap_cells(paragraph, COMMENT_WIDTH - len(indent) - len(prefix),
+                             break_long_words=False)
         lines.extend(wrapped or [""])
     return [f"{indent}{prefix} {line}".rstrip() for line in lines]
 

@@ -25,7 +25,13 @@ def render(settings: Settings, options: RenderOptions) -> Rendered:
     secrets: tuple[str, str] | None = None
     password_expr = ""
     password_note: str | None = None
-    if settings.auth:
+    if settings.auth and settings.auth_mechanism == "XOAUTH2":
+        password_expr = _token(options)
+        password_note = _(
+            "An OAuth access token, not a password: PEAR sends it with AUTH XOAUTH2. "
+            "smtp-wizard token refresh (its timer) replaces the file before the token "
+            "expires; it is read on every request, so no PHP cache keeps an old one.")
+    elif settings.auth:
         password_expr, secrets = _password(options)
         if options.password_mode is PasswordMode.ENV:
             password_note = _(
@@ -171,6 +177,13 @@ def _password(options: RenderOptions) -> tuple[str, tuple[str, str] | None]:
     if mode is PasswordMode.INLINE:
         return php_string(password), None
     return SECRET_VARIABLE, (options.checked_secrets_path(), _secrets_file(password))
+
+
+def _token(options: RenderOptions) -> str:
+    """The PHP expression for `'password'` with XOAUTH2: Net_SMTP puts the string after
+    "auth=" as it is, so it carries the token type."""
+    path = php_string(options.checked_token_file())
+    return f"'Bearer ' . trim((string) file_get_contents({path}))"
 
 
 def _secrets_file(password: str) -> str:

@@ -20,6 +20,7 @@ from wizard.render.smtplib import (
     password_note,
     python_password,
     refuse_international_sender,
+    refuse_xoauth2,
 )
 
 __all__ = ["VERSIONS", "render"]
@@ -65,6 +66,7 @@ def render(settings: Settings, options: RenderOptions) -> Rendered:
 
 
 def _refuse(settings: Settings, options: RenderOptions, *, legacy: bool) -> None:
+    refuse_xoauth2(settings, "MoinMoin")
     check_smtplib(settings, options)
     # MoinMoin hands the address to smtplib's sendmail() without SMTPUTF8.
     refuse_international_sender(settings, "MoinMoin")

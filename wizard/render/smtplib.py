@@ -6,6 +6,7 @@ smtplib and the ways to fetch the password at run time live here and serve all t
 
 from __future__ import annotations
 
+import dataclasses
 import textwrap
 from dataclasses import dataclass
 
@@ -25,6 +26,7 @@ __all__ = [
     "password_note",
     "python_password",
     "refuse_international_sender",
+    "refuse_xoauth2",
     "render",
 ]
 
@@ -48,6 +50,9 @@ def check_smtplib(settings: Settings, options: RenderOptions) -> None:
     """Refuse what smtplib cannot do, or could do only by leaking the password."""
     if not settings.auth:
         return
+    if settings.auth_mechanism == "XOAUTH2":
+        options = dataclasses.replace(options, password=None,
+                                      password_mode=PasswordMode.ENV)
     if settings.security is Security.NONE:
         raise RenderError(_("Without STARTTLS or TLS, smtplib would send the password in "
                             "clear text: choose STARTTLS (usually port 587) or TLS "
@@ -73,6 +78,17 @@ def password_note(settings: Settings, options: RenderOptions, indent: str = "", 
     return python_comment(_("smtplib sends the password as ASCII: one with any other "
                             "character fails with UnicodeEncodeError at login (smtp-wizard "
                             "check --client smtplib tells)."), indent, python2=python2)
+
+
+def refuse_xoauth2(settings: Settings, software: str) -> None:
+    """Django and MoinMoin log in through smtplib's login(), never with a token."""
+    if settings.auth and settings.auth_mechanism == "XOAUTH2":
+        raise RenderError(_(
+            "{software} cannot log in with XOAUTH2: it calls smtplib's login(), which "
+            "knows only CRAM-MD5, PLAIN and LOGIN, and it has no setting for an access "
+            "token. Use the smtplib target, whose send() logs in with XOAUTH2 and reads the "
+            "token file, or an account that logs in with a password.").format(
+                software=software))
 
 
 def refuse_international_sender(settings: Settings, software: str) -> None:
@@ -143,10 +159,13 @@ def keyring_guard(name: str, settings: Settings, indent: str = "") -> list[str]:
 
 def render(settings: Settings, options: RenderOptions) -> Rendered:
     check_smtplib(settings, options)
-    password = python_password(settings, options) if settings.auth else None
+    xoauth2 = settings.auth and settings.auth_mechanism == "XOAUTH2"
+    password = python_password(settings, options) if settings.auth and not xoauth2 else None
     lines = _head(settings, options, password)
+    if xoauth2:
+        lines += _token_head(settings, options)
     lines += ["", "", "def send(to: str | Sequence[str], subject: str, body: str) -> None:"]
-    lines += [f"    {line}" for line in _send_body(settings, password is not None)]
+    lines += [f"    {line}" for line in _send_body(settings, settings.auth)]
     secrets = password.secrets_file if password is not None else None
     return Rendered(Target.SMTPLIB, "\n".join(lines) + "\n", secrets, "python", "wiki_mail.py")
 
@@ -199,6 +218,16 @@ def _head(settings: Settings, options: RenderOptions,
     return lines
 
 
+def _token_head(settings: Settings, options: RenderOptions) -> list[str]:
+    """XOAUTH2: the user and the token file, read at each login."""
+    return [
+        f"USERNAME = {python_string(settings.username)}",
+        *python_comment(_("An OAuth access token, kept fresh in this file by smtp-wizard "
+                          "token refresh (its timer); read at each login.")),
+        f"TOKEN_FILE = {python_string(options.checked_token_file())}",
+    ]
+
+
 def _send_body(settings: Settings, login: bool) -> list[str]:
     """The body of `send()`, one level in."""
     lines = [
@@ -241,6 +270,19 @@ def _send_body(settings: Settings, login: bool) -> list[str]:
 
 def _login(settings: Settings) -> list[str]:
     mechanism = settings.auth_mechanism
+    if mechanism == "XOAUTH2":
+        return [
+            *python_comment(_("AUTH XOAUTH2, the token after the server's 334: a token "
+                              "is too long for the AUTH line of some servers (Gmail). "
+                              "smtplib base64-encodes what the function returns; to an "
+                              "error challenge it answers with an empty line.")),
+            "with open(TOKEN_FILE, encoding=\"ascii\") as file:",
+            "    token = file.read().strip()",
+            "smtp.ehlo_or_helo_if_needed()",
+            "smtp.auth(\"XOAUTH2\", lambda challenge=b\"\": \"\" if challenge else",
+            "          f\"user={USERNAME}\\x01auth=Bearer {token}\\x01\\x01\",",
+            "          initial_response_ok=False)",
+        ]
     if mechanism is None:
         return ["smtp.login(USERNAME, PASSWORD)"]
     # login() picks CRAM-MD5, PLAIN, LOGIN by itself; auth() forces the chosen one.

@@ -18,13 +18,15 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
-
-import dns.asyncresolver
 
 from wizard.model.i18n import _
 from wizard.smtp.clientconfig import ClientConfig, ClientConfigError, parse_clientconfig
 from wizard.smtp.https import FetchOutcome, HttpsOptions, fetch_xml
+
+if TYPE_CHECKING:
+    import dns.asyncresolver
 
 __all__ = ["Lookup", "base_domain", "best", "lookup_domain", "lookup_mx_domain"]
 

@@ -30,7 +30,9 @@ from wizard.smtp.connect import (
 )
 from wizard.smtp.dns import resolve_addresses
 from wizard.smtp.envelope import envelope
+from wizard.smtp.sysdns import system_addresses
 from wizard.smtp.transcript import Line, Redactor, Transcript
+from wizard.smtp.xoauth2 import auth_xoauth2, inline_rule, token_claims
 
 __all__ = [
     "CheckOptions",
@@ -80,9 +82,13 @@ async def _helo_name(settings: Settings, client: Client) -> str:
 async def _dns(run: Run) -> None:
     settings = run.settings
     run.begin("dns")
-    result = await resolve_addresses(settings.host, resolver=run.options.resolver,
-                                     lifetime=settings.timeout,
-                                     hosts_path=run.options.hosts_path)
+    if run.options.resolver is None:
+        # The system's resolver, as the connection (and PHP, and smtplib) will ask it.
+        result = await system_addresses(settings.host, lifetime=settings.timeout)
+    else:
+        result = await resolve_addresses(settings.host, resolver=run.options.resolver,
+                                         lifetime=settings.timeout,
+                                         hosts_path=run.options.hosts_path)
     if result.addresses:
         run.finish(Status.OK, _("{host} has the address {addresses}.").format(
             host=settings.shown_host, addresses=", ".join(result.addresses)))
@@ -176,6 +182,9 @@ async def _auth(run: Run, smtp: RecordingSMTP, password: str | None) -> None:
     offered = smtp.server_auth_methods
     if not offered:
         run.stop(_("The server offers no AUTH."), diagnose("auth-not-offered"))
+    if settings.auth_mechanism == "XOAUTH2":
+        await _auth_xoauth2(run, smtp, password, offered)
+        return
     order = model.order(offered, settings.auth_mechanism)
     if not order:
         usable = settings.auth_mechanism or ", ".join(model.mechanisms)
@@ -223,6 +232,42 @@ async def _auth(run: Run, smtp: RecordingSMTP, password: str | None) -> None:
     assert error is not None
     run.stop(_("The server rejected the login of {user}.").format(user=settings.username),
              _auth_diagnosis(error.code, error.message))
+
+
+async def _auth_xoauth2(run: Run, smtp: RecordingSMTP, token: str | None,
+                        offered: list[str]) -> None:
+    """AUTH XOAUTH2 with an access token as the password, as Net_SMTP sends it."""
+    user, model = run.settings.username, run.model
+    # Net_SMTP before 1.9 has no XOAUTH2; the smtplib snippet does it through auth().
+    too_old = model.client is Client.PEAR and "XOAUTH2" not in model.mechanisms
+    if too_old or "XOAUTH2" not in {m.upper() for m in offered}:
+        usable = ", ".join(model.mechanisms) if too_old else "XOAUTH2"
+        run.stop(_("No AUTH mechanism in common with the server."),
+                 diagnose("auth-mechanism", offered=" ".join(offered).upper(), usable=usable))
+    if token is None:
+        run.finish(Status.SKIPPED, _("No access token given: AUTH not tried."))
+        return
+    outcome = await run.command(auth_xoauth2(smtp, user, token, inline_rule(
+        model.client, run.options.net_smtp)))
+    if outcome.ok:
+        run.finish(Status.OK, _("Logged in as {user} with XOAUTH2 (an OAuth access "
+                                "token).").format(user=user),
+                   (_("the server offers: {list}").format(list=" ".join(offered).upper()),))
+        return
+    reply = f"{outcome.code} {outcome.message}".replace("\n", " ")
+    claims = token_claims(token)
+    if outcome.too_long:
+        found = diagnose("oauth-token-too-long", client=model.name, reply=reply,
+                         length=outcome.line_length)
+    elif claims is not None and not claims.may_send:
+        found = diagnose("oauth-sendasapp-missing", reply=reply, app=claims.app_id)
+    elif claims is not None and "5.7.3" in reply:
+        found = diagnose("oauth-mailbox-permission", reply=reply, user=user,
+                         app=claims.app_id)
+    else:
+        found = diagnose("oauth-token-refused", reply=reply, user=user)
+    run.stop(_("The server refused the access token for {user}.").format(user=user), found,
+             (outcome.detail,) if outcome.detail else ())
 
 
 def _untested(client: str, mechanism: str, tested: str | None) -> Diagnosis:

@@ -7,9 +7,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
-
-import dns.asyncresolver
+from typing import TYPE_CHECKING, TypeVar
 
 from wizard.model.diagnosis import Diagnosis
 from wizard.model.report import Status, Step
@@ -17,6 +15,9 @@ from wizard.model.settings import Client, Settings
 from wizard.smtp.clients import ClientModel, client_model
 from wizard.smtp.connect import Failure, RecordingSMTP
 from wizard.smtp.transcript import Transcript, safe_step
+
+if TYPE_CHECKING:
+    import dns.asyncresolver
 
 __all__ = ["CheckOptions", "ProgressCallback", "Run", "Stop"]
 

@@ -8,9 +8,9 @@ and smtplib's `SMTP.login`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from wizard.model.i18n import _
+from wizard.model.i18n import N_, _
 from wizard.model.settings import Client
 
 __all__ = [
@@ -64,7 +64,7 @@ class ClientModel:
 
 
 SMTPLIB = ClientModel(
-    Client.SMTPLIB, _("Python's smtplib"), ("CRAM-MD5", "PLAIN", "LOGIN"),
+    Client.SMTPLIB, N_("Python's smtplib"), ("CRAM-MD5", "PLAIN", "LOGIN"),
     tries_each=True, ascii_credentials=True,
     # send_message() adds SMTPUTF8 by itself when an address needs it and the server
     # offers it; sendmail() (Django, MoinMoin) only when the caller asks.
@@ -94,4 +94,5 @@ def client_model(client: Client, net_smtp: tuple[int, ...] | None = None, *,
     """The model for `client`; the PEAR details matter only for PEAR."""
     if client is Client.PEAR:
         return pear_model(net_smtp, auth_sasl=auth_sasl)
-    return SMTPLIB
+    # Named in the language chosen when the check runs, not at import.
+    return replace(SMTPLIB, name=_(SMTPLIB.name))

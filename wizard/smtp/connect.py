@@ -19,8 +19,22 @@ from aiosmtplib.typing import Default
 from wizard.model.diagnosis import Diagnosis, diagnose
 from wizard.model.i18n import _
 from wizard.model.settings import Security, Settings
-from wizard.smtp.ports import PortResult, PortState, open_socket, probe_port
-from wizard.smtp.tls import CertInfo, cert_diagnosis, client_context, insecure_context, parse_cert
+from wizard.smtp.ports import (
+    BANNER_WAIT,
+    PortResult,
+    PortState,
+    open_socket,
+    probe_port,
+    probe_tls,
+)
+from wizard.smtp.tls import (
+    CertInfo,
+    cert_diagnosis,
+    cert_of,
+    client_context,
+    insecure_context,
+    parse_cert,
+)
 from wizard.smtp.transcript import REDACTED, Transcript
 
 __all__ = [
@@ -90,10 +104,9 @@ class TlsFacts:
         ssl_object: ssl.SSLObject | None = smtp.get_transport_info("ssl_object")
         if ssl_object is None:
             return cls("?", "?", None)
-        der = ssl_object.getpeercert(binary_form=True)
-        cert = parse_cert(der) if der else None
         cipher = ssl_object.cipher()
-        return cls(ssl_object.version() or "?", cipher[0] if cipher else "?", cert)
+        return cls(ssl_object.version() or "?", cipher[0] if cipher else "?",
+                   cert_of(ssl_object))
 
     def describe(self) -> list[str]:
         return [f"{self.version}, {self.cipher}", *(self.cert.describe() if self.cert else [])]
@@ -182,26 +195,25 @@ async def connect(settings: Settings, transcript: Transcript, *, local_hostname:
                          start_tls=False, local_hostname=local_hostname, timeout=None,
                          tls_context=client_context(settings.ca_file))
     try:
-        # aiosmtplib bounds the TLS handshake and the wait for the greeting each by the
-        # timeout and says which one ran out; the outer deadline only backs that up.
-        async with asyncio.timeout(2 * settings.timeout + 1):
-            banner = await smtp.connect(timeout=settings.timeout)
+        if implicit:
+            # aiosmtplib bounds the TLS handshake and the wait for the greeting each by
+            # the timeout and says which one ran out; the outer deadline only backs it up.
+            async with asyncio.timeout(2 * settings.timeout + 1):
+                banner = await smtp.connect(timeout=settings.timeout)
+        else:
+            greeted = await _plain_greeting(smtp, settings)
+            if greeted is None:
+                smtp.close()
+                transcript.note(_("no greeting; the port answers TLS from the first byte"))
+                return Failure("connect", _("The port expects TLS from the first byte."),
+                               diagnose("plain-on-tls-port", **facts))
+            banner = greeted
     except TimeoutError as exc:
         smtp.close()
         if implicit and _in_handshake(exc):
             transcript.note(_("no answer to the TLS handshake"))
             return Failure("tls", _("The TLS handshake did not finish in time."),
                            diagnose("tls-handshake-timeout", **facts))
-        if not implicit:
-            # Silence is how an implicit-TLS port answers a plain client.
-            try:
-                async with asyncio.timeout(settings.timeout):
-                    seen = await probe_port(host, port, tls_first=True)
-            except TimeoutError:
-                seen = None
-            if seen is not None and seen.state is PortState.IMPLICIT_TLS:
-                return Failure("connect", _("The port expects TLS from the first byte."),
-                               diagnose("plain-on-tls-port", **facts))
         return Failure("connect", _("No SMTP greeting."), diagnose("no-banner", **facts))
     except aiosmtplib.SMTPConnectResponseError as exc:
         smtp.close()
@@ -221,6 +233,35 @@ async def connect(settings: Settings, transcript: Transcript, *, local_hostname:
                        diagnose("connection-lost", stage=_("the greeting")))
     record_reply(transcript, banner.code, banner.message)
     return smtp
+
+
+async def _plain_greeting(smtp: RecordingSMTP,
+                          settings: Settings) -> aiosmtplib.SMTPResponse | None:
+    """The greeting of a port talked to in plain; None when the port expects TLS from the
+    first byte instead. Silence is how such a port answers a plain client, so once the
+    greeting is late, a second connection asks the port for TLS while the first still
+    waits: whichever answers first decides, all within the one timeout."""
+    greeting = asyncio.ensure_future(smtp.connect(timeout=settings.timeout))
+    tasks: set[asyncio.Future[Any]] = {greeting}
+    try:
+        # aiosmtplib's timeout bounds the wait for the greeting; this only backs it up.
+        async with asyncio.timeout(settings.timeout + 1):
+            late = min(BANNER_WAIT, settings.timeout / 2)
+            if not (await asyncio.wait(tasks, timeout=late))[0]:
+                probe = asyncio.ensure_future(probe_tls(settings.ascii_host, settings.port))
+                tasks.add(probe)
+                while not greeting.done():
+                    done, _running = await asyncio.wait(
+                        tasks, return_when=asyncio.FIRST_COMPLETED)
+                    if probe in done:
+                        tasks.discard(probe)
+                        if probe.result().state is PortState.IMPLICIT_TLS:
+                            return None
+        return greeting.result()
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def port_failure(settings: Settings, seen: PortResult) -> Failure:

@@ -7,6 +7,9 @@ its own nameservers; without it the system's resolver (/etc/resolv.conf) is used
 
 Names are queried in their ASCII form (IDN labels as xn--), the form that goes on the
 wire and into config files.
+
+dnspython is imported only by the look-ups that need it; `wizard.smtp.sysdns` asks the
+system's own resolver (getaddrinfo) instead, as a connection does.
 """
 
 from __future__ import annotations
@@ -16,16 +19,14 @@ import time
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
-
-import dns.asyncresolver
-import dns.exception
-import dns.name
-import dns.rdatatype
-import dns.resolver
+from typing import TYPE_CHECKING, Any
 
 from wizard.model.i18n import _
 from wizard.model.settings import Security, ascii_name, ip_literal
+
+if TYPE_CHECKING:
+    import dns.asyncresolver
+    import dns.name
 
 __all__ = [
     "SUBMISSION_SERVICES",
@@ -39,6 +40,7 @@ __all__ = [
     "read_hosts_file",
     "resolve_addresses",
     "srv_records",
+    "v4_first",
 ]
 
 SUBMISSION_SERVICES = ("submissions", "submission")
@@ -71,7 +73,7 @@ class AddressResult:
     error: str = ""
     """Why there is no address (or, with addresses, which half of A/AAAA failed)."""
     source: str = "dns"
-    """literal, hosts (the hosts file) or dns."""
+    """literal, hosts (the hosts file), dns, or system (getaddrinfo: `sysdns`)."""
     elapsed: float = 0.0
 
     @property
@@ -159,6 +161,12 @@ async def _query(
     resolver: dns.asyncresolver.Resolver | None, name: str, rdtype: str, lifetime: float
 ) -> _Answer:
     """One query; every failure becomes an outcome. No search domains are applied."""
+    import dns.asyncresolver
+    import dns.exception
+    import dns.name
+    import dns.rdatatype
+    import dns.resolver
+
     try:
         active = resolver or dns.asyncresolver.get_default_resolver()
         qname = dns.name.from_text(name)
@@ -236,10 +244,10 @@ async def resolve_addresses(
     hosts = read_hosts_file(hosts_path)
     listed = hosts.get(query) or hosts.get(name.strip().rstrip(".").lower())
     if listed:
-        return AddressResult(query, _v4_first(listed), Outcome.OK, source="hosts",
+        return AddressResult(query, v4_first(listed), Outcome.OK, source="hosts",
                              elapsed=time.monotonic() - start)
     answers = await _gather(lifetime, (resolver, query, "A"), (resolver, query, "AAAA"))
-    addresses = _v4_first([str(rdata) for answer in answers for rdata in answer.rdata])
+    addresses = v4_first([str(rdata) for answer in answers for rdata in answer.rdata])
     elapsed = time.monotonic() - start
     if addresses:
         partial = "; ".join(a.error for a in answers
@@ -251,7 +259,8 @@ async def resolve_addresses(
     return AddressResult(query, [], outcome, error, elapsed=elapsed)
 
 
-def _v4_first(addresses: list[str]) -> list[str]:
+def v4_first(addresses: list[str]) -> list[str]:
+    """Each address once, IPv4 first, each family in the order given."""
     unique = list(dict.fromkeys(addresses))
     return sorted(unique, key=lambda address: ":" in address)
 
@@ -317,4 +326,6 @@ async def mx_records(
 
 def _host(name: dns.name.Name) -> str:
     """A target name as text, lower-case, without the root dot; "" for the root itself."""
+    import dns.name
+
     return name.to_text(omit_final_dot=True).lower() if name != dns.name.root else ""

@@ -20,13 +20,15 @@ import time
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
-
-import dns.asyncresolver
 
 from wizard.errors import WizardError
 from wizard.model.i18n import _
 from wizard.smtp.dns import resolve_addresses
+
+if TYPE_CHECKING:
+    import dns.asyncresolver
 
 __all__ = ["FetchOutcome", "Fetched", "HttpsOptions", "fetch_xml"]
 

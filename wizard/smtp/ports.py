@@ -32,10 +32,11 @@ __all__ = [
     "parse_ehlo",
     "probe_port",
     "probe_ports",
+    "probe_tls",
 ]
 
 # An implicit-TLS port stays silent until the client speaks; a real SMTP greeting comes
-# within a fraction of a second, so after this long without one we try TLS.
+# within a fraction of a second, so after this long without one TLS is tried as well.
 BANNER_WAIT = 1.5
 # RFC 5321 allows 512-byte lines; a server sending far longer ones is not SMTP.
 _LINE_LIMIT = 8192
@@ -53,6 +54,9 @@ class PortState(StrEnum):
     """Accepted the connection, then neither greeted nor spoke TLS."""
     NOT_SMTP = "not-smtp"
     ERROR = "error"
+    PENDING = "pending"
+    """Not answered yet: a discovery returned before this probe ended (it could not have
+    changed the recommendation)."""
 
     @property
     def is_smtp(self) -> bool:
@@ -182,18 +186,14 @@ async def _quit(writer: asyncio.StreamWriter) -> None:
         pass
 
 
-async def _try_plain(host: str, port: int, wait: float,
+async def _try_plain(host: str, port: int,
                      on_connect: Callable[[], None] | None) -> PortResult:
     sock = await open_socket(host, port)
     if on_connect is not None:
         on_connect()
     reader, writer = await asyncio.open_connection(sock=sock, limit=_LINE_LIMIT)
     try:
-        try:
-            async with asyncio.timeout(wait):
-                code, lines = await _read_reply(reader)
-        except TimeoutError:
-            raise ProbeFailure(PortState.SILENT) from None
+        code, lines = await _read_reply(reader)
         banner = "\n".join(lines)
         if code != 220:
             raise ProbeFailure(PortState.NOT_SMTP, f"greeted with “{banner[:60]}”")
@@ -204,15 +204,15 @@ async def _try_plain(host: str, port: int, wait: float,
         await _quit(writer)
 
 
-async def _try_tls(host: str, port: int, server_name: str,
+async def _try_tls(host: str, port: int,
                    on_connect: Callable[[], None] | None) -> PortResult:
     sock = await open_socket(host, port)
     if on_connect is not None:
         on_connect()
     try:
         reader, writer = await asyncio.open_connection(
-            sock=sock, ssl=insecure_context(), server_hostname=server_name,
-            limit=_LINE_LIMIT)
+            sock=sock, ssl=insecure_context(),
+            server_hostname="localhost" if ip_literal(host) else host, limit=_LINE_LIMIT)
     except (ssl.SSLError, ConnectionError) as exc:
         sock.close()
         raise ProbeFailure(PortState.NOT_SMTP, f"no TLS: {exc}") from None
@@ -227,39 +227,97 @@ async def _try_tls(host: str, port: int, server_name: str,
         await _quit(writer)
 
 
+async def _attempt(kind: str, host: str, port: int,
+                   on_connect: Callable[[], None] | None) -> PortResult:
+    """One way of talking to the port ("tls" or "plain"); every ending is a state."""
+    try:
+        if kind == "tls":
+            return await _try_tls(host, port, on_connect)
+        return await _try_plain(host, port, on_connect)
+    except ProbeFailure as exc:
+        return PortResult(host, port, exc.state, detail=exc.detail)
+    except ConnectionRefusedError:
+        return PortResult(host, port, PortState.REFUSED)
+    except OSError as exc:
+        return PortResult(host, port, PortState.ERROR, detail=str(exc))
+
+
+async def probe_tls(host: str, port: int,
+                    on_connect: Callable[[], None] | None = None) -> PortResult:
+    """Whether the port speaks TLS from the first byte: IMPLICIT_TLS, or what it did
+    instead. Run it under a deadline: a port that never answers the handshake waits."""
+    start = time.monotonic()
+    result = await _attempt("tls", host, port, on_connect)
+    return dataclasses.replace(result, elapsed=time.monotonic() - start)
+
+
 async def probe_port(host: str, port: int, *, tls_first: bool | None = None,
                      banner_wait: float = BANNER_WAIT,
                      on_connect: Callable[[], None] | None = None) -> PortResult:
-    """Classify one port; run it under a deadline (a silent TLS attempt waits forever).
+    """Classify one port; run it under a deadline (a silent port waits forever).
 
-    Ports where TLS comes first (465) are tried with TLS first and then plain; the others
-    plain first, then TLS if they stay silent. `on_connect` is called once TCP connects,
-    so a caller whose deadline expires can tell a filtered port from a silent one.
+    Ports where TLS comes first (465) start with TLS, the others with plain SMTP. The
+    other way starts on a second connection as soon as the first fails, or after
+    `banner_wait` without an answer, and both then go on together: a silent port is
+    classified within one deadline, not one per way. A plain attempt that stays silent
+    for `banner_wait` after TLS failed ends as SILENT. `on_connect` is called when TCP
+    connects, so a caller whose deadline expires can tell a filtered port from a silent
+    one.
     """
     start = time.monotonic()
-    server_name = "localhost" if ip_literal(host) else host
     tls_first = port in _TLS_FIRST_PORTS if tls_first is None else tls_first
-    order = ["tls", "plain"] if tls_first else ["plain", "tls"]
-    failures: dict[str, ProbeFailure] = {}
-    for kind in order:
-        try:
-            if kind == "tls":
-                result = await _try_tls(host, port, server_name, on_connect)
-            else:
-                result = await _try_plain(host, port, banner_wait, on_connect)
-        except ProbeFailure as exc:
-            failures[kind] = exc
-            continue
-        except ConnectionRefusedError:
-            return PortResult(host, port, PortState.REFUSED, elapsed=time.monotonic() - start)
-        except OSError as exc:
-            return PortResult(host, port, PortState.ERROR, detail=str(exc),
-                              elapsed=time.monotonic() - start)
+    first, second = ("tls", "plain") if tls_first else ("plain", "tls")
+    tasks: dict[str, asyncio.Task[PortResult]] = {}
+    started: dict[str, float] = {}
+    failures: dict[str, PortResult] = {}
+    failed_at = start
+
+    def begin(kind: str) -> None:
+        started[kind] = time.monotonic()
+        tasks[kind] = asyncio.ensure_future(_attempt(kind, host, port, on_connect))
+
+    def done(result: PortResult) -> PortResult:
         return dataclasses.replace(result, elapsed=time.monotonic() - start)
-    # What the plain attempt saw (silence, garbage) says more than a failed handshake.
-    failure = failures["plain"]
-    return PortResult(host, port, failure.state, detail=failure.detail,
-                      elapsed=time.monotonic() - start)
+
+    begin(first)
+    try:
+        while True:
+            if second not in tasks:
+                wake: float | None = started[first] + banner_wait
+            elif "tls" in failures and "plain" not in failures:
+                # Silent for `banner_wait` counted from the TLS failure: a greeting the
+                # second connection set off may still be on its way.
+                wake = max(started["plain"], failed_at) + banner_wait
+            else:
+                wake = None
+            running = [task for kind, task in tasks.items() if kind not in failures]
+            finished, _running = await asyncio.wait(
+                running, return_when=asyncio.FIRST_COMPLETED,
+                timeout=None if wake is None else max(wake - time.monotonic(), 0.0))
+            for kind, task in tasks.items():
+                if task not in finished:
+                    continue
+                result = task.result()
+                if result.state.is_smtp:
+                    return done(result)
+                if kind == first and second not in tasks and result.state in (
+                        PortState.REFUSED, PortState.ERROR):
+                    return done(result)  # nothing to learn from a second connection
+                failures[kind] = result
+                failed_at = time.monotonic()
+            if not finished and second in tasks:
+                failures["plain"] = PortResult(host, port, PortState.SILENT)
+            if second not in tasks and (not finished or first in failures):
+                begin(second)
+            if len(failures) == 2:
+                # What the plain attempt saw (silence, garbage) says more than a failed
+                # handshake.
+                return done(failures["plain"])
+    finally:
+        # Also when the caller's deadline cancels us: no attempt outlives the probe.
+        for task in tasks.values():
+            task.cancel()
+        await asyncio.gather(*tasks.values(), return_exceptions=True)
 
 
 async def probe_ports(

@@ -41,7 +41,8 @@ class Redactor:
         if not password:
             return
         forms = {password}
-        for raw in (password, f"\0{username}\0{password}", f"{username}\0{password}"):
+        for raw in (password, f"\0{username}\0{password}", f"{username}\0{password}",
+                    f"user={username}\x01auth=Bearer {password}\x01\x01"):
             encoded = base64.b64encode(raw.encode("utf-8")).decode("ascii")
             forms.add(encoded)
             forms.add(encoded.rstrip("="))

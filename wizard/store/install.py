@@ -36,6 +36,8 @@ __all__ = [
     "PatchOptions",
     "SecretsAccessError",
     "Written",
+    "prove_secret_file",
+    "secret_file_owner",
     "write_patch",
     "write_snippet",
 ]
@@ -221,6 +223,22 @@ def _prove(written: Written, accounts: PhpAccounts) -> Written:
                           "account, run again with --php-user ACCOUNT for each."))
     return Written(written.path, written.backup, written.mode, written.what,
                    (*written.warnings, *warnings), (*written.notes, *notes), written.changed)
+
+
+def secret_file_owner(accounts: PhpAccounts, localsettings: Path, path: Path,
+                      ) -> tuple[tuple[int, int] | None, int]:
+    """Owner and mode of another file the wiki's PHP reads a secret from (the OAuth token
+    file), by the secrets file's rule: for root, readable by exactly `accounts`; for
+    anyone else, private to them (None: the caller's own)."""
+    if os.geteuid() != 0:
+        return None, SECRET_MODE
+    return _secret_owner(accounts.accounts(), localsettings, path)
+
+
+def prove_secret_file(written: Written, accounts: PhpAccounts) -> Written:
+    """`written` with a note for each account that opened it, a warning for each that
+    could not."""
+    return _prove(written, accounts)
 
 
 def write_snippet(rendered: Rendered, path: Path, *, holds_password: bool,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.syntax import Syntax
 from rich.table import Table
 from textual import on
 from textual.app import ComposeResult
@@ -11,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from wizard.model.i18n import N_, _
+from wizard.store.backends import sudo_note
 
 __all__ = ["ConfirmModal", "FallbackModal", "HelpModal"]
 
@@ -30,18 +32,23 @@ KEYS_HELP: list[tuple[str, str]] = [
 
 
 class ConfirmModal(ModalScreen[bool]):
-    """A yes/no question; Esc and "No" answer False."""
+    """A yes/no question; Esc and "No" answer False. A `diff` is shown under the question
+    in a box of its own that scrolls, so the buttons stay in view."""
 
     BINDINGS = [
         Binding("escape", "answer(False)", N_("No"), id="no"),
         Binding("y", "answer(True)", N_("Yes"), show=False),
         Binding("n", "answer(False)", show=False),
+        Binding("pagedown", "scroll_diff(1)", show=False),
+        Binding("pageup", "scroll_diff(-1)", show=False),
     ]
 
     def __init__(self, question: str, *, yes: str | None = None, no: str | None = None,
-                 focus_yes: bool = False) -> None:
+                 focus_yes: bool = False, diff: str = "") -> None:
         super().__init__(classes="modal")
         self.question = question
+        self.diff = diff
+        """A unified diff, secrets masked and control characters already made visible."""
         self.yes = yes or _("Yes")
         self.no = no or _("No")
         self.focus_yes = focus_yes
@@ -49,7 +56,13 @@ class ConfirmModal(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(self.question, classes="question")
+            yield Static(self.question, classes="question", markup=False)
+            if self.diff:
+                with VerticalScroll(id="diff") as box:
+                    # PgUp/PgDn and the arrows scroll it once Tab gives it the focus.
+                    box.can_focus = True
+                    yield Static(Syntax(self.diff.rstrip("\n"), "diff", theme="ansi_dark",
+                                        word_wrap=True))
             with Horizontal(classes="buttons"):
                 yield Button(self.yes, id="yes", variant="primary", compact=True)
                 yield Button(self.no, id="no", compact=True)
@@ -63,6 +76,14 @@ class ConfirmModal(ModalScreen[bool]):
 
     def action_answer(self, value: bool) -> None:
         self.dismiss(value)
+
+    def action_scroll_diff(self, pages: int) -> None:
+        """PgUp/PgDn scroll the diff wherever the focus is (a button, usually)."""
+        for box in self.query("#diff").results(VerticalScroll):
+            if pages > 0:
+                box.scroll_page_down(animate=False)
+            else:
+                box.scroll_page_up(animate=False)
 
 
 class HelpModal(ModalScreen[None]):
@@ -114,6 +135,9 @@ class FallbackModal(ModalScreen[str | None]):
             yield Static(self.reason, classes="question", markup=False)
             yield Static(_("Encrypted file: {path}").format(path=self.path), markup=False,
                          classes="muted")
+            note = sudo_note()
+            if note:
+                yield Static(note, markup=False, classes="muted")
             yield Input(password=True, placeholder=_("master password for the file"),
                         id="master")
             with Horizontal(classes="buttons"):

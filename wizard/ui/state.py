@@ -157,6 +157,8 @@ class WizardState:
     doctor: Report | None = None
     """The doctor's report on `localsettings`, kept apart from `results` so Review
     lists only the checks of the fixed settings."""
+    error_text: str = field(default="", repr=False)
+    """The error message pasted on the doctor step; only what matched in it is shown."""
     demo: DemoAccount | None = None
     written: list[str] = field(default_factory=list)
     """Files written or patched, for the summary; empty means nothing was written."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,13 +10,14 @@ from typing import TYPE_CHECKING
 from wizard.cli.commands.explain import explanation_text, read_error
 from wizard.cli.common import password_arguments, read_password
 from wizard.errors import UsageError
+from wizard.model.cells import wrap_cells
 from wizard.model.i18n import _
-from wizard.model.report import Report
-from wizard.model.settings import check_email
 
 if TYPE_CHECKING:
-    # Only for the annotation: the pattern registry loads when an error is given.
+    # Only for the annotations: the pattern registry loads when an error is given, the
+    # report model when the doctor runs.
     from wizard.explain import Explanation
+    from wizard.model.report import Report
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -55,6 +55,7 @@ async def run(args: argparse.Namespace) -> int:
     from wizard.cli.output import report_json, report_text
     from wizard.doctor import DoctorOptions, run_doctor
     from wizard.explain import beside, explain
+    from wizard.model.settings import check_email
 
     given = args.localsettings or args.localsettings_option
     if args.error == "-" and args.password_stdin:
@@ -97,7 +98,7 @@ class _Explained:
         if sentences:
             lines.append(_("Beside the doctor's findings:"))
         for sentence in sentences:
-            lines += textwrap.wrap(sentence, 78, initial_indent="  ",
+            lines += wrap_cells(sentence, 78, initial_indent="  ",
                                    subsequent_indent="    ")
         return "\n".join(lines)
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from wizard.errors import UsageError
+from wizard.model.cells import cell_width, wrap_cells
 from wizard.model.i18n import _
 from wizard.model.shown import visible
 
@@ -60,8 +60,8 @@ def read_error(words: Sequence[str]) -> tuple[str, bool]:
 
 
 def _wrap(label: str, text: str) -> list[str]:
-    return textwrap.wrap(visible(text), _WIDTH, initial_indent=_INDENT + label,
-                         subsequent_indent=_INDENT + " " * len(label))
+    return wrap_cells(visible(text), _WIDTH, initial_indent=_INDENT + label,
+                         subsequent_indent=_INDENT + " " * cell_width(label))
 
 
 def explanation_text(explanation: Explanation, *, verbose: bool = False,
@@ -80,7 +80,7 @@ def explanation_text(explanation: Explanation, *, verbose: bool = False,
         step = finding.diagnosis
         mark = "✗" if finding.likely else "?"
         summary = finding.says if finding.likely else _("Or, for the same words:")
-        lines += textwrap.wrap(visible(f"{finding.topic:<10} {summary}"), _WIDTH,
+        lines += wrap_cells(visible(f"{finding.topic:<10} {summary}"), _WIDTH,
                                initial_indent=f"  {mark} ", subsequent_indent=_INDENT)
         lines += _wrap(_("cause: "), step.cause) + _wrap(_("fix:   "), step.fix)
         lines.append(f"{_INDENT}[{step.code}]")
@@ -94,7 +94,7 @@ def explanation_text(explanation: Explanation, *, verbose: bool = False,
         lines.append(_("Codes in the text:"))
         width = max(len(code.code) for code in explanation.codes)
         for code in explanation.codes:
-            lines += textwrap.wrap(visible(f"{code.code:<{width}}  {code.meaning}"), _WIDTH,
+            lines += wrap_cells(visible(f"{code.code:<{width}}  {code.meaning}"), _WIDTH,
                                    initial_indent="  ", subsequent_indent=" " * (width + 4))
     if explanation.next_command:
         lines.append(_("Confirm it live (fill in the words in capitals):")
@@ -102,7 +102,7 @@ def explanation_text(explanation: Explanation, *, verbose: bool = False,
                      else _("Confirm it live:"))
         lines.append("  " + visible(explanation.next_command))
     elif not explanation.recognised:
-        lines += textwrap.wrap(_("Next: run `smtp-wizard doctor` in the wiki's folder (or give "
+        lines += wrap_cells(_("Next: run `smtp-wizard doctor` in the wiki's folder (or give "
                                  "it the path): it checks LocalSettings.php, PHP, this "
                                  "machine and the mail server, live."), _WIDTH)
     return "\n".join(lines)

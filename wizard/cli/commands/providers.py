@@ -14,17 +14,19 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from wizard.cli.common import EXIT_OK
-from wizard.model.i18n import _
-from wizard.model.settings import Security, ascii_name, check_email, check_hostname
+from wizard.model.i18n import N_, _
 
 if TYPE_CHECKING:
-    # Only for annotations: the data loads when the command runs, not for --help.
+    # Only for annotations: the data and the settings model load when the command runs,
+    # not for --help.
+    from wizard.model.settings import Security
     from wizard.smtp.clientconfig import ClientConfig
     from wizard.smtp.providers import Provider
 
 EXIT_UNKNOWN = 1
 
-_SECURITY = {Security.TLS: "ssl://", Security.STARTTLS: "STARTTLS", Security.NONE: "plain"}
+# By the values of `Security` (a StrEnum: its members look up as their strings).
+_SECURITY = {"tls": "ssl://", "starttls": "STARTTLS", "none": N_("plain")}
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -91,6 +93,8 @@ def _list(as_json: bool) -> int:
 
 def _parse(text: str) -> tuple[str, str]:
     """(address or "", ASCII domain); a SettingsError (exit 2) for anything else."""
+    from wizard.model.settings import ascii_name, check_email, check_hostname
+
     value = text.strip()
     if "@" in value:
         address = check_email(value, "sender")
@@ -125,9 +129,10 @@ def _matches(domain: str) -> list[_Match]:
 
 
 def _endpoint(host: str, port: int, security: Security) -> str:
-    if security is Security.TLS:
-        return f"ssl://{host} port {port}"
-    return f"{host} port {port} ({_SECURITY[security]})"
+    if security == "tls":
+        return _("ssl://{host} port {port}").format(host=host, port=port)
+    return _("{host} port {port} ({security})").format(host=host, port=port,
+                                                       security=_(_SECURITY[security]))
 
 
 def _text(domain: str, address: str, matches: list[_Match]) -> list[str]:
@@ -146,14 +151,15 @@ def _text(domain: str, address: str, matches: list[_Match]) -> list[str]:
 def _preset_lines(preset: Provider, why: str) -> list[str]:
     lines = [_("  Preset “{name}” ({id}): {why}").format(name=preset.name, id=preset.id,
                                                          why=why),
-             "    SMTP:      " + _endpoint(preset.host, preset.port, preset.security)]
-    lines += ["    also:      " + _endpoint(preset.host, port, security)
+             _("    SMTP:      ") + _endpoint(preset.host, preset.port, preset.security)]
+    lines += [_("    also:      ") + _endpoint(preset.host, port, security)
               for port, security in preset.alternatives]
-    lines += [f"    region:    {region.label}: {region.host}" for region in preset.regions]
+    lines += [_("    region:    ") + f"{region.label}: {region.host}"
+              for region in preset.regions]
     lines.append(_("    user name: {user}").format(
         user=preset.username or preset.shown_username_hint()))
-    lines += [f"    note:      {note}" for note in preset.shown_notes()]
-    return lines + [f"    source:    {source}" for source in preset.sources]
+    lines += [_("    note:      ") + note for note in preset.shown_notes()]
+    return lines + [_("    source:    ") + source for source in preset.sources]
 
 
 def _config_lines(config: ClientConfig, why: str, domain: str, address: str, *,
@@ -164,10 +170,10 @@ def _config_lines(config: ClientConfig, why: str, domain: str, address: str, *,
     lines = [_("  ISPDB “{name}” ({id}){wins}: {why}").format(
         name=config.name, id=config.id, why=why,
         wins=_(" (the preset above wins)") if wins else "")]
-    lines += ["    SMTP:      " + _endpoint(server.host_for(domain), server.port,
-                                            server.security) + f"  [{server.socket_type}]"
+    lines += [_("    SMTP:      ") + _endpoint(server.host_for(domain), server.port,
+                                               server.security) + f"  [{server.socket_type}]"
               for server in config.servers]
-    lines += [f"    note:      {note}" for note in config.notes(address)]
+    lines += [_("    note:      ") + note for note in config.notes(address)]
     lines.append(_("    source:    {source}; {license}").format(source=data.source,
                                                                license=data.license))
     return lines

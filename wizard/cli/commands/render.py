@@ -12,10 +12,10 @@ from wizard.cli.common import EXIT_OK, read_password, settings_arguments, settin
 from wizard.cli.keyring_choice import keyring_arguments
 from wizard.errors import UsageError, WizardError
 from wizard.model.i18n import _
-from wizard.model.settings import Settings
 
 if TYPE_CHECKING:
     from wizard.mediawiki.localsettings import WikiConfig
+    from wizard.model.settings import Settings
     from wizard.render import PasswordMode, Rendered, Target
 
 
@@ -42,6 +42,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--reply-to", action="store_true",
                         help=_("MediaWiki: set $wgUserEmailUseReplyTo"))
     parser.add_argument("--moinmoin-version", choices=["2", "1.9"], default="2")
+    parser.add_argument("--token-file", metavar="PATH", help=_(
+        "XOAUTH2: the file smtp-wizard token refresh keeps the access token in"))
     keyring_arguments(parser)
     where = parser.add_mutually_exclusive_group()
     where.add_argument("-o", "--output", metavar="FILE", help=_("write to this file"))
@@ -95,7 +97,9 @@ async def run(args: argparse.Namespace) -> int:
 
     settings = settings_from_args(args)
     mode = PasswordMode(args.password_mode)
-    needs_password = settings.auth and mode in (PasswordMode.INLINE, PasswordMode.FILE)
+    xoauth2 = settings.auth_mechanism == "XOAUTH2"
+    needs_password = settings.auth and mode in (PasswordMode.INLINE, PasswordMode.FILE) and \
+        not xoauth2
     password = _render_password(args, settings) if needs_password else None
     if needs_password and password is None:
         raise UsageError(_("This password mode writes the password: give it with "
@@ -109,7 +113,8 @@ async def run(args: argparse.Namespace) -> int:
         secrets_path=os.path.abspath(args.secrets_file) if args.secrets_file else None,
         pear_starttls=pear_knows_starttls(install or (config.wiki_root if config else None)),
         pinned_cafile=args.pin_cafile, use_reply_to=args.reply_to,
-        moinmoin_version=args.moinmoin_version)
+        moinmoin_version=args.moinmoin_version,
+        token_file=os.path.abspath(args.token_file) if args.token_file else None)
     target = Target(args.target)
     rendered = render(settings, target, options)
     if not (config or args.output):
@@ -119,7 +124,8 @@ async def run(args: argparse.Namespace) -> int:
                 path=rendered.secrets_file[0]), file=sys.stderr)
         return EXIT_OK
     if not args.no_test:
-        await _test_first(args, settings, password, target)
+        await _test_first(args, settings, _xoauth2_token(args) if xoauth2 else password,
+                          target)
     if config is not None:
         _patch(args, rendered, config, password, mode, env_var=args.env_var if (
             mode is PasswordMode.ENV and settings.auth) else None)
@@ -128,6 +134,13 @@ async def run(args: argparse.Namespace) -> int:
                                   holds_password=mode is PasswordMode.INLINE):
             print(item.describe())
     return EXIT_OK
+
+
+def _xoauth2_token(args: argparse.Namespace) -> str | None:
+    """The token the snippet will read, for the test before writing."""
+    from wizard.oauth.state import read_token
+
+    return read_token(Path(args.token_file)) if args.token_file else None
 
 
 async def _test_first(args: argparse.Namespace, settings: Settings, password: str | None,

@@ -11,7 +11,6 @@ from wizard.cli.common import EXIT_FAILED, EXIT_OK, password_arguments, read_pas
 from wizard.cli.keyring_choice import choose_keyring, keyring_arguments
 from wizard.errors import UsageError
 from wizard.model.i18n import _
-from wizard.model.settings import check_password
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -39,6 +38,8 @@ def _new_password(args: argparse.Namespace) -> str:
             raise UsageError(_("Give the new password with --password-stdin or "
                                "--password-env VAR."))
         return password
+    from wizard.model.settings import check_password
+
     first = check_password(getpass.getpass(_("New SMTP password: ")))
     if getpass.getpass(_("The same again: ")) != first:
         raise UsageError(_("The two passwords differ; nothing was changed."))

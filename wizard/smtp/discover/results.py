@@ -12,7 +12,17 @@ from wizard.model.report import Report
 from wizard.model.settings import Security, Settings
 from wizard.smtp.ports import SECURITY_OF_STATE, PortResult, PortState
 
-__all__ = ["Candidate", "Discovery", "Endpoint", "Source", "rank_endpoints"]
+__all__ = [
+    "UNKNOWN_HOST",
+    "Candidate",
+    "Discovery",
+    "Endpoint",
+    "RankKey",
+    "Source",
+    "best_possible",
+    "rank_endpoints",
+    "rank_key",
+]
 
 
 class Source(StrEnum):
@@ -47,10 +57,12 @@ class Candidate:
     """Every port the SRV records give for this host."""
     addresses: tuple[str, ...] = ()
     dns: str = ""
-    """The address look-up's outcome (a `wizard.smtp.dns.Outcome` value)."""
+    """The address look-up's outcome (a `wizard.smtp.dns.Outcome` value), or "pending"
+    when the discovery returned before it ended."""
     dns_error: str = ""
     results: tuple[PortResult, ...] = ()
-    """One per probed port, `host` being this candidate's name."""
+    """One per probed port, `host` being this candidate's name; PENDING for a port not
+    answered when the discovery returned."""
 
     @property
     def suggested_ports(self) -> tuple[int, ...]:
@@ -143,6 +155,30 @@ def _tier(endpoint: Endpoint) -> int:
     return 1 if endpoint.srv_rank is not None else 2
 
 
+RankKey = tuple[float, ...]
+"""Where an endpoint ranks: smaller is better (see `rank_endpoints`)."""
+
+UNKNOWN_HOST: RankKey = (0, math.inf, 0, 0, 0)
+"""The best a host not named yet could rank (one the web look-ups may still add): on a
+standard port, from any source but SRV, whose records are all known by then."""
+
+
+def rank_key(endpoint: Endpoint, position: int) -> RankKey:
+    """The sort key of `rank_endpoints`; `position` is the host's place among the
+    candidates, best first."""
+    srv = math.inf if endpoint.srv_rank is None else endpoint.srv_rank
+    return (_tier(endpoint), srv, position,
+            0 if endpoint.state is PortState.IMPLICIT_TLS else 1, endpoint.port)
+
+
+def best_possible(host: str, port: int, srv_rank: int | None, position: int) -> RankKey:
+    """The best rank a port not answered yet could reach, in whichever SMTP state that may
+    carry a password it turns out to speak."""
+    return min(rank_key(Endpoint(host, port, state, "", Source.GUESS, srv_rank=srv_rank),
+                        position)
+               for state in (PortState.IMPLICIT_TLS, PortState.STARTTLS))
+
+
 def rank_endpoints(endpoints: Sequence[Endpoint],
                    candidate_order: Sequence[str] = ()) -> list[Endpoint]:
     """Best first: 465 implicit TLS / 587 STARTTLS, then other SRV-advertised ports, then
@@ -150,10 +186,5 @@ def rank_endpoints(endpoints: Sequence[Endpoint],
     order (`candidate_order`: host names, best first), then implicit TLS before STARTTLS.
     """
     position = {host: index for index, host in enumerate(candidate_order)}
-
-    def key(endpoint: Endpoint) -> tuple[float, ...]:
-        srv = math.inf if endpoint.srv_rank is None else endpoint.srv_rank
-        return (_tier(endpoint), srv, position.get(endpoint.host, len(position)),
-                0 if endpoint.state is PortState.IMPLICIT_TLS else 1, endpoint.port)
-
-    return sorted(endpoints, key=key)
+    return sorted(endpoints, key=lambda endpoint: rank_key(
+        endpoint, position.get(endpoint.host, len(position))))

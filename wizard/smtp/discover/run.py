@@ -1,18 +1,16 @@
-"""One discovery under one deadline: DNS, then every candidate's ports at once, then ranking."""
+"""One discovery under one deadline: DNS, then every candidate's ports at once, then the
+answer as soon as it is known."""
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import time
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
-
-import dns.asyncresolver
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from wizard.model.report import Report, Step
-from wizard.model.settings import Security, ascii_name, check_port, check_timeout
+from wizard.model.settings import ascii_name, check_port, check_timeout
 from wizard.smtp import ispdb
 from wizard.smtp.autoconfig import Lookup, base_domain, lookup_domain, lookup_mx_domain
 from wizard.smtp.discover.candidates import (
@@ -21,32 +19,31 @@ from wizard.smtp.discover.candidates import (
     known_providers,
     parse_query,
 )
-from wizard.smtp.discover.results import Candidate, Discovery, Endpoint, rank_endpoints
+from wizard.smtp.discover.results import Discovery
+from wizard.smtp.discover.search import Search, State
 from wizard.smtp.discover.steps import (
     autoconfig_step,
     candidate_step,
     dns_suggestion,
     mx_step,
+    pending_autoconfig_step,
+    pending_candidate_step,
     provider_step,
     recommend_step,
     srv_step,
 )
-from wizard.smtp.dns import (
-    AddressResult,
-    MxResult,
-    SrvResult,
-    mx_records,
-    resolve_addresses,
-    srv_records,
-)
+from wizard.smtp.dns import MxResult, mx_records, srv_records
 from wizard.smtp.https import HttpsOptions
-from wizard.smtp.ports import PortResult, probe_ports
+from wizard.smtp.ports import PortResult
 from wizard.smtp.providers import match_mx
 
-__all__ = ["DEFAULT_PORTS", "discover"]
+if TYPE_CHECKING:
+    import dns.asyncresolver
+
+__all__ = ["DEFAULT_PORTS", "ProgressCallback", "discover"]
 
 DEFAULT_PORTS = (465, 587, 25, 2525)
-# Shares of the overall deadline: SRV and MX together, then the candidates' addresses;
+# Shares of the overall deadline: SRV and MX together, then each candidate's addresses;
 # the probes get whatever is left (nearly all of it when DNS answers at once). The
 # autoconfig look-ups run beside them and end within their own share.
 _SRV_MX_SHARE = 0.3
@@ -56,8 +53,10 @@ _MIN_STAGE_TIME = 0.05
 
 T = TypeVar("T")
 
-ProgressCallback = Callable[[Step | PortResult], None]
-"""Called with each `Step` as it is decided and each port's `PortResult` as it arrives."""
+ProgressCallback = Callable[[Step | PortResult | Discovery], None]
+"""Called with each `Step` as it is decided, each port's `PortResult` as it arrives, and,
+once, the `Discovery` as it stands when the recommendation is known (what has not
+answered yet is PENDING; what follows only refines the lower ranks)."""
 
 
 class _Run:
@@ -72,17 +71,15 @@ class _Run:
         self.tasks: list[asyncio.Task[Any]] = []
 
     def spawn(self, work: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
-        """Start `work` beside the run; `cancel_pending` ends it if the run stops early."""
+        """Start `work` beside the run; `end_pending` ends it if the run stops early."""
         task = asyncio.ensure_future(work)
         self.tasks.append(task)
         return task
 
-    def cancel_pending(self) -> None:
+    async def end_pending(self) -> None:
         for task in self.tasks:
             task.cancel()
-
-    def remaining(self) -> float:
-        return self.deadline - time.monotonic()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
 
     def emit(self, step: Step) -> None:
         self.steps.append(step)
@@ -99,13 +96,17 @@ async def discover(
     hosts_path: str | Path = "/etc/hosts",
     on_progress: ProgressCallback | None = None,
     https: HttpsOptions | None = None,
+    wait_all: bool = True,
 ) -> Discovery:
     """Find and test the submission endpoints for an address or a mail domain.
 
     Raises SettingsError for input that is neither. Every network failure is data in
-    the report. `on_progress` receives each `Step` as it is decided and each port's
-    `PortResult` (host = the candidate's name) as it arrives. `https` says where the
-    autoconfig look-ups go (port, trusted CAs, online ISPDB); by default port 443, the
+    the report. `on_progress` receives each `Step` as it is decided, each port's
+    `PortResult` (host = the candidate's name) as it arrives, and the `Discovery` as soon
+    as the recommendation is known. With `wait_all=False` that `Discovery` is also the
+    answer: what had not answered by then is PENDING, its step says it was not waited
+    for, and the look-ups and probes still running end with the call. `https` says where
+    the autoconfig look-ups go (port, trusted CAs, online ISPDB); by default port 443, the
     system's CAs and Thunderbird's ISPDB.
     """
     address, domain = parse_query(query)
@@ -113,15 +114,16 @@ async def discover(
     run = _Run(check_timeout(timeout), on_progress)
     try:
         return await _discover(run, query, address, ascii_name(domain), ports, resolver,
-                               hosts_path, https or HttpsOptions())
+                               hosts_path, https or HttpsOptions(), wait_all)
     finally:
         # Also when the caller is cancelled: no look-up or probe outlives the discovery.
-        run.cancel_pending()
+        await run.end_pending()
 
 
 async def _discover(run: _Run, query: str, address: str, ascii_domain: str,
                     ports: Sequence[int], resolver: dns.asyncresolver.Resolver | None,
-                    hosts_path: str | Path, options: HttpsOptions) -> Discovery:
+                    hosts_path: str | Path, options: HttpsOptions,
+                    wait_all: bool) -> Discovery:
     web_time = run.timeout * _AUTOCONFIG_SHARE
     own_lookups = run.spawn(lookup_domain(
         ascii_domain, address, timeout=web_time, options=options, resolver=resolver,
@@ -139,52 +141,77 @@ async def _discover(run: _Run, query: str, address: str, ascii_domain: str,
     mx_lookups = run.spawn(_mx_lookups(run, ascii_domain, mx, known, options, resolver,
                                        hosts_path))
 
+    async def web() -> list[Lookup]:
+        return [*await own_lookups, *await mx_lookups]
+
+    search = Search(ports=ports, srv=srv, deadline=run.deadline,
+                    lifetime=run.timeout * _ADDRESS_SHARE, resolver=resolver,
+                    hosts_path=hosts_path, spawn=run.spawn,
+                    on_port=run.on_progress)
     # Probing what is known already does not wait for the web; what the web adds is
     # probed as soon as it arrives, both under the one deadline.
-    first = build_candidates(ascii_domain, address, srv, mx, known)
-    first_wave = run.spawn(_resolve_and_probe(run, first, ports, srv, resolver, hosts_path))
-    lookups = [*await own_lookups, *await mx_lookups]
-    run.emit(autoconfig_step(lookups))
-    candidates = build_candidates(ascii_domain, address, srv, mx, known, lookups)
-    probed = {c.host: c for c in first}
-    later = [c for c in candidates if c.host not in probed]
-    # A host the first wave probed, now with a port from a later source: probe that too.
-    again = [c for c in candidates if c.host in probed and set(c.suggested_ports)
-             - {*ports, *probed[c.host].suggested_ports}]
-    waves = await asyncio.gather(
-        first_wave, _resolve_and_probe(run, later, ports, srv, resolver, hosts_path),
-        _resolve_and_probe(run, again, (), srv, resolver, hosts_path))
-    tested: dict[str, tuple[Candidate, AddressResult]] = {}
-    for candidate, found in (pair for wave in waves for pair in wave):
-        if candidate.host in tested:
-            known_candidate = tested[candidate.host][0]
-            seen = {r.port for r in known_candidate.results}
-            candidate = dataclasses.replace(known_candidate, results=(
-                *known_candidate.results,
-                *(r for r in candidate.results if r.port not in seen)))
-            found = tested[candidate.host][1]
-        tested[candidate.host] = (candidate, found)
-    candidates = [dataclasses.replace(c, addresses=tested[c.host][0].addresses,
-                                      dns=tested[c.host][0].dns,
-                                      dns_error=tested[c.host][0].dns_error,
-                                      results=tested[c.host][0].results)
-                  for c in candidates]
-    srv_rank = {(r.target, r.port): index for index, r in enumerate(srv.records)}
-    endpoints = rank_endpoints(
-        [_endpoint(c, result, srv_rank) for c in candidates for result in c.results
-         if result.state.is_smtp],
-        [c.host for c in candidates])
-    recommended = next((e for e in endpoints if e.recommendable), None)
-    suggestion = dns_suggestion(recommended, candidates)
-    for candidate in candidates:
-        run.emit(candidate_step(candidate, tested[candidate.host][1], suggestion,
-                                ascii_domain))
-    run.emit(recommend_step(recommended, endpoints, candidates))
+    search.update(build_candidates(ascii_domain, address, srv, mx, known), final=False)
+    web_lookups = run.spawn(web())
+    web_lookups.add_done_callback(lambda _task: search.changed.set())
+    target: dict[str, object] = {"query": query.strip(), "domain": ascii_domain,
+                                 "address": address or None}
+    shown: set[str] = set()
+    answer: State | None = None
+    while True:
+        search.changed.clear()
+        if web_lookups.done() and not search.final:
+            lookups = web_lookups.result()
+            run.emit(autoconfig_step(lookups))
+            search.update(build_candidates(ascii_domain, address, srv, mx, known, lookups),
+                          final=True)
+        state = search.state()
+        if answer is None and search.decided(state):
+            answer = state
+        suggestion = dns_suggestion(answer.best if answer else None, list(state.candidates))
+        # Each candidate as it settles, in the order of the sources.
+        for candidate in state.candidates:
+            if candidate.host in shown:
+                continue
+            found = search.lookup(candidate.host)
+            if found is None or not search.settled(candidate):
+                break
+            shown.add(candidate.host)
+            run.emit(candidate_step(candidate, found, suggestion, ascii_domain))
+        if answer is state:
+            run.emit(recommend_step(state.best, list(state.endpoints),
+                                    list(state.candidates)))
+            rest = _not_waited_for(search, state, shown, suggestion, ascii_domain)
+            if not wait_all:
+                for step in rest:
+                    run.emit(step)
+                return _discovery(run.steps, target, state)
+            if run.on_progress is not None:
+                run.on_progress(_discovery([*run.steps, *rest], target, state))
+        if search.done(state):
+            return _discovery(run.steps, target, state)
+        await search.changed.wait()
 
-    report = Report("discover", {"query": query.strip(), "domain": ascii_domain,
-                                 "address": address or None}, tuple(run.steps))
-    return Discovery(report, query.strip(), ascii_domain, tuple(candidates),
-                     tuple(endpoints), recommended)
+
+def _not_waited_for(search: Search, state: State, shown: set[str], suggestion: str,
+                    domain: str) -> list[Step]:
+    """The steps not given yet when the answer is known: the web look-ups if they still
+    run, and each candidate not shown, with what it has said so far."""
+    steps = [] if search.final else [pending_autoconfig_step()]
+    for candidate in state.candidates:
+        found = search.lookup(candidate.host)
+        if candidate.host in shown:
+            continue
+        if found is not None and search.answered(candidate):
+            steps.append(candidate_step(candidate, found, suggestion, domain))
+        else:
+            steps.append(pending_candidate_step(candidate, domain))
+    return steps
+
+
+def _discovery(steps: Sequence[Step], target: dict[str, object], state: State) -> Discovery:
+    report = Report("discover", target, tuple(steps))
+    return Discovery(report, str(target["query"]), str(target["domain"]), state.candidates,
+                     state.endpoints, state.best)
 
 
 async def _mx_lookups(run: _Run, domain: str, mx: MxResult, known: Known,
@@ -200,52 +227,3 @@ async def _mx_lookups(run: _Run, domain: str, mx: MxResult, known: Known,
     web_time = run.start + run.timeout * _AUTOCONFIG_SHARE - time.monotonic()
     return await lookup_mx_domain(mx_domain, timeout=max(web_time, _MIN_STAGE_TIME),
                                   options=options, resolver=resolver, hosts_path=hosts_path)
-
-
-async def _resolve_and_probe(run: _Run, candidates: list[Candidate], ports: Sequence[int],
-                             srv: SrvResult, resolver: dns.asyncresolver.Resolver | None,
-                             hosts_path: str | Path
-                             ) -> list[tuple[Candidate, AddressResult]]:
-    """Resolve each candidate, then probe its ports; each with what its look-up said."""
-    if not candidates:
-        return []
-    lifetime = max(min(run.timeout * _ADDRESS_SHARE, run.remaining()), _MIN_STAGE_TIME)
-    lookups = await asyncio.gather(*(
-        resolve_addresses(c.host, resolver=resolver, lifetime=lifetime, hosts_path=hosts_path)
-        for c in candidates))
-    resolved = [dataclasses.replace(c, addresses=tuple(found.addresses),
-                                    dns=str(found.outcome), dns_error=found.error)
-                for c, found in zip(candidates, lookups, strict=True)]
-    probed = await _probe(run, resolved, ports, srv)
-    return list(zip(probed, lookups, strict=True))
-
-
-async def _probe(run: _Run, candidates: list[Candidate], ports: Sequence[int],
-                 srv: SrvResult) -> list[Candidate]:
-    """Probe each resolved candidate's ports at once; one connection per address+port."""
-    wanted: dict[tuple[str, int], list[str]] = {}
-    for candidate in candidates:
-        if candidate.addresses:
-            for port in dict.fromkeys((*ports, *candidate.suggested_ports)):
-                wanted.setdefault((candidate.addresses[0], port), []).append(candidate.host)
-    tls_ports = {465, *(r.port for r in srv.records if r.security is Security.TLS)}
-
-    def forward(result: PortResult) -> None:
-        if run.on_progress is not None:
-            for host in wanted.get((result.host, result.port), ()):
-                run.on_progress(dataclasses.replace(result, host=host))
-
-    results = await probe_ports(list(wanted), timeout=max(run.remaining(), _MIN_STAGE_TIME),
-                                on_result=forward, tls_ports=tls_ports)
-    by_host: dict[str, list[PortResult]] = {}
-    for result in results:
-        for host in wanted[(result.host, result.port)]:
-            by_host.setdefault(host, []).append(dataclasses.replace(result, host=host))
-    return [dataclasses.replace(c, results=tuple(by_host.get(c.host, ()))) for c in candidates]
-
-
-def _endpoint(candidate: Candidate, result: PortResult,
-              srv_rank: dict[tuple[str, int], int]) -> Endpoint:
-    return Endpoint(candidate.host, result.port, result.state, candidate.addresses[0],
-                    candidate.source, candidate.provider, candidate.notes, result.auth,
-                    result.banner, srv_rank.get((candidate.host, result.port)))

@@ -18,6 +18,8 @@ __all__ = [
     "candidate_step",
     "dns_suggestion",
     "mx_step",
+    "pending_autoconfig_step",
+    "pending_candidate_step",
     "provider_step",
     "recommend_step",
     "srv_step",
@@ -42,6 +44,7 @@ def _state_text(result: PortResult) -> str:
         PortState.SILENT: _("connected, but no SMTP greeting and no TLS"),
         PortState.NOT_SMTP: _("not SMTP"),
         PortState.ERROR: _("error"),
+        PortState.PENDING: _("not answered yet (not waited for)"),
     }[result.state]
     if result.auth:
         text += " (AUTH " + " ".join(result.auth).upper() + ")"
@@ -161,17 +164,21 @@ def dns_suggestion(recommended: Endpoint | None, candidates: list[Candidate]) ->
     return _(", such as {hosts}").format(hosts=", ".join(hosts[:2])) if hosts else ""
 
 
-def candidate_step(candidate: Candidate, found: AddressResult, suggestion: str,
-                   domain: str = "") -> Step:
-    """What one candidate's address look-up and ports said; `suggestion` from
-    `dns_suggestion`, `domain` the mail domain (it names the autoconfig source)."""
-    step_id = f"candidate:{candidate.host}"
+def _label(candidate: Candidate, domain: str) -> str:
     source = {Source.SRV: _("SRV record"),
               Source.AUTOCONFIG: _("autoconfig server of {domain}").format(domain=domain),
               Source.PRESET: candidate.provider,
               Source.ISPDB: _("ISPDB: {name}").format(name=candidate.provider),
               Source.MX: _("MX host"), Source.GUESS: _("guess")}[candidate.source]
-    label = f"{candidate.host} ({source})"
+    return f"{candidate.host} ({source})"
+
+
+def candidate_step(candidate: Candidate, found: AddressResult, suggestion: str,
+                   domain: str = "") -> Step:
+    """What one candidate's address look-up and ports said; `suggestion` from
+    `dns_suggestion`, `domain` the mail domain (it names the autoconfig source)."""
+    step_id = f"candidate:{candidate.host}"
+    label = _label(candidate, domain)
     if not candidate.addresses:
         guess = candidate.source is Source.GUESS
         if guess and found.outcome in (Outcome.NXDOMAIN, Outcome.NO_ADDRESS):
@@ -199,6 +206,23 @@ def candidate_step(candidate: Candidate, found: AddressResult, suggestion: str,
     status = Status.SKIPPED if candidate.source in (Source.MX, Source.GUESS) else Status.WARN
     return Step(step_id, status, _("{host}: no SMTP service on the ports tried.").format(
         host=label), details, elapsed=elapsed)
+
+
+def pending_candidate_step(candidate: Candidate, domain: str = "") -> Step:
+    """A candidate still being looked up or probed when the answer was known: whatever
+    it says, it cannot rank above the recommendation, so it was not waited for."""
+    label = _label(candidate, domain)
+    details = (*(f"{r.port}: {_state_text(r)}" for r in sorted(candidate.results,
+                                                               key=lambda r: r.port)),
+               *candidate.notes)
+    return Step(f"candidate:{candidate.host}", Status.SKIPPED, _(
+        "{host}: not waited for; it cannot rank above the recommendation.").format(
+            host=label), details)
+
+
+def pending_autoconfig_step() -> Step:
+    return Step("autoconfig", Status.SKIPPED, _(
+        "Not waited for: the web look-ups cannot change the recommendation."))
 
 
 def recommend_step(recommended: Endpoint | None, endpoints: list[Endpoint],

@@ -14,7 +14,7 @@ from wizard.model.report import Report, Status
 from wizard.model.settings import Client, Settings, SettingsError, check_password
 from wizard.render import Target
 from wizard.smtp.check import CheckOptions
-from wizard.store.backends import backend_info
+from wizard.store.backends import backend_info, sudo_note
 from wizard.store.keyring import (
     SecretsError,
     cryptfile_backend,
@@ -63,6 +63,9 @@ class CredentialsScreen(StepScreen):
             yield Input(password=True, id="password")
             yield Button(_("Show"), id="reveal", compact=True)
         yield FieldError("password")
+        note = sudo_note()
+        if note:
+            yield Static(f"! {note}", id="sudo-note", markup=False)
         yield Static("", id="stored", markup=False)
 
     def on_mount(self) -> None:

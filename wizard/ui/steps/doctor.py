@@ -2,6 +2,8 @@
 
 The doctor (`wizard.doctor.run_doctor`) examines the wiki, PHP, the system and the live
 SMTP session; its findings prefill the steps that follow, which ask again what failed.
+An error message the admin pastes is explained (`wizard.explain`) above the findings and
+set beside them: does the doctor find the same cause now?
 """
 
 from __future__ import annotations
@@ -12,17 +14,19 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Input, Label, Static
-from textual.worker import Worker, WorkerState
+from textual.widgets import Input, Label, Static, TextArea
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from wizard.doctor import AREAS, DoctorOptions, DoctorResult, run_doctor
+from wizard.explain import PLACEHOLDERS, Explanation, beside, compare, explain, read_text
 from wizard.model.i18n import N_, _, ngettext
 from wizard.model.report import Report, Status, Step
+from wizard.model.shown import visible
 from wizard.ui.prefill import check_localsettings_path, switch_localsettings
 from wizard.ui.state import Services, WizardState
 from wizard.ui.steps.base import StepScreen
 from wizard.ui.validators import FieldValidator
-from wizard.ui.widgets import CheckList, FieldError, step_label
+from wizard.ui.widgets import CheckList, FieldError, PasteArea, step_label
 
 __all__ = ["AREA_TITLES", "DoctorScreen", "localsettings_input"]
 
@@ -71,6 +75,15 @@ class DoctorFinished(Message):
         self.path = path
 
 
+class ErrorExplained(Message):
+    """What the pasted `text` means."""
+
+    def __init__(self, text: str, explanation: Explanation) -> None:
+        super().__init__()
+        self.text = text
+        self.explanation = explanation
+
+
 class DoctorScreen(StepScreen):
     STEP_ID = "doctor"
     STEP_TITLE = N_("Check LocalSettings.php")
@@ -85,7 +98,10 @@ class DoctorScreen(StepScreen):
               "with the password found (in the file, a file it includes, or the "
               "keyring); nothing is sent: the live check stops after MAIL FROM. Each "
               "warning or failure says its cause and what to do; the steps that follow "
-              "are prefilled and show what to fix.")
+              "are prefilled and show what to fix. An error message the wiki showed "
+              "(MediaWiki's “Error sending mail”, a log line, a traceback) can be pasted "
+              "below the path: it is explained above the findings, with the words that "
+              "matched, and set beside what the doctor finds.")
 
     def __init__(self, state: WizardState, services: Services, *,
                  position: tuple[int, int] = (1, 1), trail: tuple[str, ...] = ()) -> None:
@@ -94,10 +110,20 @@ class DoctorScreen(StepScreen):
         # shadowing it stopped Next from ever starting the doctor.
         self._examining: Path | None = None
         """The file the running doctor examines; None when none runs."""
+        self._explanation: Explanation | None = None
+        """What the pasted error message means; None when nothing is pasted."""
 
     def compose_body(self) -> ComposeResult:
         yield from localsettings_input()
         yield Static("", id="found", markup=False)
+        yield Label(_("Paste an error message (optional)"), classes="field-label")
+        yield PasteArea(id="error", placeholder=_(
+            "e.g. MediaWiki's “Error sending mail: …”, a log line or a traceback"))
+        with Vertical(id="explained", classes="-hidden"):
+            yield Static(_("The error message you gave"), classes="area-title",
+                         markup=False)
+            yield CheckList(id="area-explain", classes="area", details=True)
+            yield Static("", id="beside", markup=False)
         with Vertical(id="areas"):
             for area in AREAS:
                 yield Static(_(AREA_TITLES[area]), id=f"title-{area}",
@@ -108,6 +134,9 @@ class DoctorScreen(StepScreen):
         super().on_mount()
         field = self.query_one("#localsettings", Input)
         field.focus()
+        if self.state.error_text:
+            # Explained again when it loads (TextArea says Changed).
+            self.query_one("#error", PasteArea).load_text(self.state.error_text)
         path = wiki_path(self.state)
         if path is None:
             self.set_hint(_("Which wiki? Type the path of its LocalSettings.php."))
@@ -204,6 +233,7 @@ class DoctorScreen(StepScreen):
         self.state.doctor = event.result.report
         self._adopt(event.result)
         await self._show(event.result.report)
+        await self._show_explanation()
         self.query_one("#found", Static).update(self._found())
         self._hint(event.result.report)
         self._reveal()
@@ -267,6 +297,65 @@ class DoctorScreen(StepScreen):
             notes.append(_("To change: {fields}.").format(fields=", ".join(fields)))
         self.state.notes = tuple(notes)
         self.state.clear_after(self.STEP_ID)
+
+    # -- the pasted error message ------------------------------------------------------------
+
+    @on(TextArea.Changed, "#error")
+    def error_pasted(self, event: TextArea.Changed) -> None:
+        text = event.text_area.text
+        self.state.error_text = text
+        if text.strip():
+            self._explain(text)
+            return
+        self.workers.cancel_group(self, "explain")
+        self._explanation = None
+        self.query_one("#explained").add_class("-hidden")
+
+    @work(thread=True, exclusive=True, group="explain", exit_on_error=False,
+          description="Reading the error message")
+    def _explain(self, text: str) -> None:
+        # Cut to what `explain` reads, as the command line cuts standard input.
+        bounded, cut = read_text(text.encode("utf-8", "surrogateescape"))
+        explanation = explain(bounded, truncated=cut)
+        if not get_current_worker().is_cancelled:
+            self.post_message(ErrorExplained(text, explanation))
+
+    @on(ErrorExplained)
+    async def take_explanation(self, event: ErrorExplained) -> None:
+        if event.text != self.query_one("#error", PasteArea).text:
+            return  # edited meanwhile: a newer explanation is on its way
+        self._explanation = event.explanation
+        await self._show_explanation()
+        self.query_one("#explained").remove_class("-hidden")
+        rows = self.query_one("#area-explain", CheckList).rows
+        if rows:
+            self.bring_into_view(rows[0])
+
+    async def _show_explanation(self) -> None:
+        """The findings in the pasted text, and how they stand beside the doctor's."""
+        explanation, report = self._explanation, self.state.doctor
+        if explanation is None:
+            return
+        if report is not None:
+            explanation = beside(explanation, report)
+        await self.query_one("#area-explain", CheckList).show_steps(
+            explanation.report.steps)
+        lines = []
+        if explanation.truncated:
+            lines.append(_("Only the beginning of the text was read (it is very long)."))
+        if explanation.recognised and explanation.codes:
+            lines.append(_("Codes in the text:"))
+            lines += [f"  {code.code}  {code.meaning}" for code in explanation.codes]
+        sentences = compare(explanation, report) if report is not None else []
+        if sentences:
+            lines.append(_("Beside the doctor's findings:"))
+            lines += [f"  {sentence}" for sentence in sentences]
+        command = explanation.next_command
+        if command:
+            lines.append(_("Confirm it live (fill in the words in capitals):")
+                         if PLACEHOLDERS & set(command.split()) else _("Confirm it live:"))
+            lines.append("  " + visible(command))
+        self.query_one("#beside", Static).update("\n".join(lines))
 
     # -- navigation ------------------------------------------------------------------------
 

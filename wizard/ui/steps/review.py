@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from rich.syntax import Syntax
@@ -10,7 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
-from wizard.mediawiki.localsettings import LocalSettingsError
+from wizard.mediawiki.localsettings import LintOutcome, LocalSettingsError
 from wizard.model.i18n import N_, _, ngettext
 from wizard.model.settings import SettingsError
 from wizard.render import (
@@ -22,7 +23,14 @@ from wizard.render import (
     render,
 )
 from wizard.store.files import backup_folder
-from wizard.store.install import write_patch, write_snippet
+from wizard.store.install import (
+    NotConfirmedError,
+    PatchOptions,
+    SecretsAccessError,
+    Written,
+    write_patch,
+    write_snippet,
+)
 from wizard.ui.modals import ConfirmModal
 from wizard.ui.steps.base import StepScreen
 from wizard.ui.widgets import Choice, ChoiceSet, step_label
@@ -78,6 +86,7 @@ class ReviewScreen(StepScreen):
                          disabled=self.state.localsettings is None)
             yield Button(_("Copy"), id="copy", compact=True)
         yield Static("", id="written", markup=False)
+        yield Static("", id="written-problems", markup=False)
         yield Static("", id="summary", markup=False)
 
     def next_label(self) -> str:
@@ -210,7 +219,7 @@ class ReviewScreen(StepScreen):
                 self.set_hint(_("Could not write {path}: {error}").format(
                     path=exc.filename or path, error=exc.strerror or exc))
                 return
-            self._written([item.describe() for item in written],
+            self._written([line for item in written for line in _written_lines(item)],
                           [str(item.path) for item in written],
                           [str(item.backup) for item in written if item.backup is not None])
 
@@ -225,43 +234,88 @@ class ReviewScreen(StepScreen):
         except RenderError as exc:
             self.set_hint(exc.message)
             return
-        question = _("Patch {path}? A private timestamped backup is made first "
-                     "(in {folder}) and only the wizard's $wgSMTP block changes.").format(
-                         path=path, folder=backup_folder())
+        options = self._patch_options()
+        shown: list[str] = []
+
+        def preview(diff: str) -> bool:
+            shown.append(diff)
+            return False  # the question comes first, in the modal
+
+        # The core plans the change and hands its diff to `confirm`: asked once to see
+        # it, then again after the yes, writing only if the change is still the one shown.
+        if not self._patch(rendered, path, dataclasses.replace(options, confirm=preview)):
+            return  # nothing needed a confirmation (already up to date), or an error
+        question = _("Write this change to {path}? A private timestamped backup is made "
+                     "first (in {folder}).").format(path=path, folder=backup_folder())
 
         def confirmed(yes: bool | None) -> None:
             if not yes:
                 self.set_hint(_("Nothing was written."))
                 return
-            try:
-                result, written = write_patch(rendered, path,
-                                              expected=self.state.localsettings_raw)
-            except (LocalSettingsError, SettingsError) as exc:
-                self.set_hint(exc.message)
-                return
-            except OSError as exc:
-                self.set_hint(_("Could not write {path}: {error}").format(
-                    path=exc.filename, error=exc.strerror or exc))
-                return
-            self.state.localsettings_raw = path.read_bytes()
-            text = _("Patched: {path} (backup: {backup})").format(
-                path=path, backup=result.backup) if result.changed else _(
-                "{path} already holds this block; nothing changed.").format(path=path)
-            self._written([*(item.describe() for item in written), text, *result.warnings],
-                          [*(str(item.path) for item in written), str(path)],
-                          [str(backup) for backup in (
-                              *(item.backup for item in written), result.backup)
-                           if backup is not None])
+            if self._patch(rendered, path, dataclasses.replace(
+                    options, confirm=lambda diff: diff == shown[0])):
+                self.set_hint(_("The file changed since the change was shown; nothing was "
+                                "written. Press Patch again to see the change now."))
 
-        self.app.push_screen(ConfirmModal(question), confirmed)
+        self.app.push_screen(ConfirmModal(question, diff=shown[0]), confirmed)
+
+    def _patch_options(self) -> PatchOptions:
+        """What the diff masks, and what the warnings after the patch are about."""
+        password, mode = self.state.password, self.state.password_mode
+        settings = self.state.settings
+        env = mode is PasswordMode.ENV and settings is not None and settings.auth
+        return PatchOptions(secrets=(password,) if password else (),
+                            holds_password=mode is PasswordMode.INLINE and bool(password),
+                            env_var=self._options(masked=True).env_var if env else None)
+
+    def _patch(self, rendered: Rendered, path: Path, options: PatchOptions) -> bool:
+        """Patch LocalSettings.php and show what was written, or say why not. True:
+        `options.confirm` refused the change, and nothing was written."""
+        try:
+            result, written = write_patch(rendered, path, expected=self.state.localsettings_raw,
+                                          options=options)
+        except NotConfirmedError:
+            return True
+        except (LocalSettingsError, SettingsError, SecretsAccessError) as exc:
+            self.set_hint(exc.message)
+            return False
+        except OSError as exc:
+            self.set_hint(_("Could not write {path}: {error}").format(
+                path=exc.filename, error=exc.strerror or exc))
+            return False
+        self.state.localsettings_raw = path.read_bytes()
+        lines = [line for item in written for line in _written_lines(item)]
+        if result.changed:
+            lines.append(_("✓ Patched: {path} (backup: {backup})").format(
+                path=path, backup=result.backup))
+            if result.lint is LintOutcome.SKIPPED:
+                lines.append(_("! PHP is not installed here, so the file's syntax was not "
+                               "checked."))
+        else:
+            lines.append(_("✓ {path} already holds this block; nothing changed.").format(
+                path=path))
+        lines += [f"  {note}" for note in result.notes]
+        lines += [f"! {warning}" for warning in result.warnings]
+        self._written(lines, [*(str(item.path) for item in written), str(path)],
+                      [str(backup) for backup in (*(item.backup for item in written),
+                                                  result.backup) if backup is not None])
+        return False
 
     def _written(self, lines: list[str], paths: list[str], backups: list[str]) -> None:
+        """`lines` (each with its mark: ✓ done, ✗ or ! to act on) under the buttons."""
         self.state.written.extend(paths)
         self.state.backups.extend(backups)
         self._done()
-        self.query_one("#written", Static).update("\n".join(f"✓ {line}" for line in lines))
-        self.bring_into_view(self.query_one("#written", Static))
-        self.set_hint(_("Done. Press Finish to leave."))
+        done = [line for line in lines if not line.lstrip().startswith(("✗", "!"))]
+        problems = [line for line in lines if line.lstrip().startswith(("✗", "!"))]
+        self.query_one("#written", Static).update("\n".join(done))
+        shown = self.query_one("#written-problems", Static)
+        shown.update("\n".join(problems))
+        shown.display = bool(problems)
+        self.bring_into_view(self.query_one("#written-problems" if problems else "#written",
+                                            Static))
+        self.set_hint(_("Done, with something to fix by hand: see the lines marked ✗ or !.")
+                      if problems else _("Done. Press Finish to leave."))
 
     def _done(self) -> None:
         """The snippet left the wizard: note what the admin must still do by hand."""
@@ -308,3 +362,9 @@ class ReviewScreen(StepScreen):
                              confirmed)
 
 
+def _written_lines(item: Written) -> list[str]:
+    """A file written, then each account that opened it (✓) or could not (✗), then what
+    else to do by hand (!)."""
+    head = dataclasses.replace(item, notes=(), warnings=()).describe()
+    return [f"✓ {head}", *item.notes, *(warning if warning.lstrip().startswith("✗")
+                                         else f"! {warning}" for warning in item.warnings)]

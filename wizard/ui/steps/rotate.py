@@ -23,7 +23,7 @@ from wizard.mediawiki.localsettings import (
 from wizard.model.i18n import N_, _
 from wizard.model.report import Report, Status
 from wizard.model.settings import SettingsError
-from wizard.store.backends import BackendInfo, backend_info
+from wizard.store.backends import BackendInfo, backend_info, sudo_note
 from wizard.store.rotate import rotate_password
 from wizard.ui.messages import KeyringDescribed, RotateFinished, RotateStopped
 from wizard.ui.modals import ConfirmModal
@@ -257,11 +257,14 @@ class RotateScreen(StepScreen):
     @on(KeyringDescribed)
     def show_keyring(self, event: KeyringDescribed) -> None:
         self._keyring = event.info
-        self.query_one("#keyring", Static).update(
-            _("Keyring: the new password will be stored in {where}.").format(
-                where=event.info.description) if not event.info.needs_fallback else
+        lines = [_("Keyring: the new password will be stored in {where}.").format(
+            where=event.info.description) if not event.info.needs_fallback else
             _("Keyring: not stored. {reason}").format(
-                reason=event.info.reason or event.info.description))
+                reason=event.info.reason or event.info.description)]
+        note = sudo_note()
+        if note:
+            lines.append(f"! {note}")
+        self.query_one("#keyring", Static).update("\n".join(lines))
 
     # -- the change, after the confirmation ------------------------------------------------
 
@@ -316,6 +319,16 @@ class RotateScreen(StepScreen):
                                   "changed.")])
             self.set_hint(_("Nothing was changed. Esc goes back to the password."))
             return
+        if result.restored:
+            # The server takes the new password, but the wiki could not log in with the
+            # file as written: the core put the previous file back.
+            self._show_outcome([_("✗ The wiki could not log in with the new password as "
+                                  "written, so the previous file was restored: the wiki "
+                                  "still has the old password, and the keyring was not "
+                                  "changed."), *(f"! {note}" for note in result.notes)])
+            self.set_hint(_("Nothing was changed. Fix what is said above, then press "
+                            "Change to try again."))
+            return
         lines: list[str] = []
         change = result.change
         if change is not None:
@@ -327,6 +340,9 @@ class RotateScreen(StepScreen):
             if change.lint is LintOutcome.SKIPPED:
                 lines.append(_("! PHP is not installed here, so the file's syntax was not "
                                "checked."))
+        if result.verified:
+            lines.append(_("✓ The wiki logs in with the file as written: {how}.").format(
+                how=result.verified))
         self.state.stored_in = result.stored
         info = self._keyring
         if result.stored is not None:

@@ -57,7 +57,15 @@ _LABELS: dict[str, str] = {
     "php.pear_mail": N_("pear/mail"),
     "system.selinux": N_("SELinux"),
     "system.cloud": N_("Cloud"),
+    "system.token": N_("Access token"),
+    "system.token_timer": N_("Token refresh"),
+    "smtp.live": N_("Live check"),
     "smtp.via_php": N_("MediaWiki's PHP"),
+    # A pasted error message, by what failed (`explain`'s topics).
+    "envelope": N_("Envelope"),
+    "wiki": N_("The wiki"),
+    "config": N_("Settings"),
+    "explain": N_("The text"),
 }
 _STATES = ("-pending", "-running", "-ok", "-warn", "-fail", "-skipped", "-stopped")
 _GRACE = 2.0
@@ -88,11 +96,13 @@ def time_left(started: float, deadline: float) -> str:
 
 class CheckRow(Horizontal):
     """One check: a mark and its name in the first column, what happened beside it,
-    and the diagnosis (cause, then fix) under a warning or failure."""
+    and the diagnosis (cause, then fix) under a warning or failure; with `details`,
+    also the diagnosis code and the step's details (what matched, what was read)."""
 
-    def __init__(self, step_id: str, *, label_width: int = 12) -> None:
+    def __init__(self, step_id: str, *, label_width: int = 12, details: bool = False) -> None:
         super().__init__(classes="check-row -pending")
         self.step_id = step_id
+        self.details = details
         self.state = "-pending"
         self.started: float | None = None
         self.status: Status | None = None
@@ -124,6 +134,10 @@ class CheckRow(Horizontal):
         body = step.summary
         if step.diagnosis is not None and step.status in (Status.FAIL, Status.WARN):
             body += "\n" + step.diagnosis.cause + "\n→ " + step.diagnosis.fix
+            if self.details:
+                body += f"\n[{step.diagnosis.code}]"
+        if self.details:
+            body += "".join("\n" + line for line in step.details)
         self.status = step.status
         self._set(f"-{step.status}", step.status.mark, body)
 
@@ -157,8 +171,11 @@ class CheckRow(Horizontal):
 class CheckList(Vertical):
     """The rows of one live check, planned first, then updated as steps run and end."""
 
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(self, *, id: str | None = None, classes: str | None = None,
+                 details: bool = False) -> None:
         super().__init__(id=id, classes=classes)
+        self.details = details
+        """Rows also show the diagnosis code and each step's details."""
         self.deadline: float | None = None
         """Seconds each step may take (the check's timeout); shown while a row runs."""
         self._frame = 0
@@ -171,7 +188,8 @@ class CheckList(Vertical):
         """Show `step_ids` as pending rows, replacing what was there."""
         width = self._width(step_ids)
         self.remove_children()
-        self.mount_all([CheckRow(step_id, label_width=width) for step_id in step_ids])
+        self.mount_all([CheckRow(step_id, label_width=width, details=self.details)
+                        for step_id in step_ids])
 
     def clear(self) -> None:
         self.remove_children()
@@ -181,7 +199,7 @@ class CheckList(Vertical):
         row = next((r for r in self.rows if r.step_id == step_id), None)
         if row is None:
             row = CheckRow(step_id, label_width=self._width(
-                [*(r.step_id for r in self.rows), step_id]))
+                [*(r.step_id for r in self.rows), step_id]), details=self.details)
             self.mount(row)
         row.show(step, running=step is None)
         if step is None and self._timer is not None:
@@ -193,7 +211,7 @@ class CheckList(Vertical):
         width = self._width([step.id for step in steps])
         rows = []
         for step in steps:
-            row = CheckRow(step.id, label_width=width)
+            row = CheckRow(step.id, label_width=width, details=self.details)
             row.show(step, running=False)
             rows.append(row)
         self.remove_children()
