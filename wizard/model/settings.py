@@ -225,8 +225,10 @@ def check_email(value: str, field: str = "sender", *, required: bool = True) -> 
         raise SettingsError(field, _("{field} is longer than {n} bytes, the most SMTP "
                                      "allows (you typed “{value}”).").format(
                                          field=name, value=_shown(value), n=_MAX_ADDRESS))
-    # The standard library's own reading must agree that this is one plain address.
-    if parseaddr(address) != ("", address):
+    # The standard library's own reading must agree that this is one plain address. An
+    # address literal ([192.0.2.1]) was checked above, and older 3.11 releases (Debian 12's
+    # 3.11.2) do not read those at all.
+    if not ascii_domain.startswith("[") and parseaddr(address) != ("", address):
         raise SettingsError(field, _("{field} is not an e-mail address like "
                                      "wiki@example.org (you typed “{value}”).").format(
                                          field=name, value=_shown(value)))
