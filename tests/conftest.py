@@ -12,7 +12,8 @@ from tests.support.servers import Certs, ServerOptions, SmtpServer, make_certs
 from wizard.model.i18n import set_language
 
 # The loopback DNS server's fixture and a real MediaWiki's, for every test module.
-pytest_plugins = ["tests.support.dns_server", "tests.support.mediawiki"]
+pytest_plugins = ["tests.support.dns_server", "tests.support.mediawiki",
+                  "tests.support.token_server"]
 
 
 @pytest.fixture(autouse=True)

@@ -10,27 +10,21 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.support.common import cli
-from tests.support.servers import Certs, SmtpServer
-from tests.support.token_server import EntraApp, TokenServer, diagnosed, token_server
-
-TENANT = "contoso.onmicrosoft.com"
-CLIENT = "11111111-2222-3333-4444-555555555555"
-SECRET = "Xy8Q~s3cret.Value-0123456789"
-MAILBOX = "wiki@contoso.com"
-
-
-@pytest.fixture
-def tokens(certs: Certs) -> Iterator[TokenServer]:
-    with token_server(certs) as server:
-        server.tenants[TENANT] = {CLIENT: EntraApp(CLIENT, secret=SECRET,
-                                                   mailboxes={MAILBOX})}
-        yield server
+from tests.support.servers import SmtpServer
+from tests.support.token_server import (
+    CLIENT,
+    MAILBOX,
+    SECRET,
+    TENANT,
+    TokenServer,
+    diagnosed,
+)
 
 
 def fetch(tokens: TokenServer, tmp_path: Path, ca_file: Path) -> Path:

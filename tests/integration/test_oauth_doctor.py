@@ -6,31 +6,24 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support.common import cli
-from tests.support.servers import Certs
-from tests.support.token_server import EntraApp, TokenServer, diagnosed, token_server
+from tests.support.token_server import (
+    CLIENT,
+    MAILBOX,
+    SECRET,
+    TENANT,
+    TokenServer,
+    diagnosed,
+)
 from wizard.doctor.oauth import token_steps
 from wizard.model.report import Status
 from wizard.model.settings import Settings
 
-TENANT = "contoso.onmicrosoft.com"
-CLIENT = "11111111-2222-3333-4444-555555555555"
-SECRET = "Xy8Q~s3cret.Value-0123456789"
-MAILBOX = "wiki@contoso.com"
 UNIT = "smtp-wizard-token-oauth"
-
-
-@pytest.fixture
-def tokens(certs: Certs) -> Iterator[TokenServer]:
-    with token_server(certs) as server:
-        server.tenants[TENANT] = {CLIENT: EntraApp(CLIENT, secret=SECRET,
-                                                   mailboxes={MAILBOX})}
-        yield server
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,12 +21,14 @@ import pytest
 from tests.support.common import ROOT, cli, require_program
 from tests.support.pear import RECIPIENT, pear_send
 from tests.support.servers import Certs, SmtpServer
-from tests.support.token_server import EntraApp, TokenServer, token_server
+from tests.support.token_server import (
+    CLIENT,
+    MAILBOX,
+    SECRET,
+    TENANT,
+    TokenServer,
+)
 
-TENANT = "contoso.onmicrosoft.com"
-CLIENT = "11111111-2222-3333-4444-555555555555"
-SECRET = "Xy8Q~s3cret.Value-0123456789"
-MAILBOX = "wiki@contoso.com"
 SYSTEM = Path("/usr/share/php")
 VENDOR = Path("/usr/share/mediawiki/vendor/pear")
 SHARED = ROOT.parent / "shared" / "pear"
@@ -39,14 +41,6 @@ PEARS: dict[str, tuple[Path, list[Path]]] = {
     "upstream-1.12.2": (SHARED / "net_smtp" / "Net" / "SMTP.php", [
         SHARED / "mail", SHARED / "net_smtp", SHARED / "net_socket", SYSTEM]),
 }
-
-
-@pytest.fixture
-def tokens(certs: Certs) -> Iterator[TokenServer]:
-    with token_server(certs) as server:
-        server.tenants[TENANT] = {CLIENT: EntraApp(CLIENT, secret=SECRET,
-                                                   mailboxes={MAILBOX})}
-        yield server
 
 
 @pytest.fixture

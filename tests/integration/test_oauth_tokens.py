@@ -10,35 +10,23 @@ from __future__ import annotations
 import datetime as dt
 import json
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support.common import cli, mode
-from tests.support.servers import Certs
 from tests.support.token_server import (
+    CLIENT,
+    MAILBOX,
+    SECRET,
+    TENANT,
     EntraApp,
     GoogleAccount,
     TokenServer,
     diagnosed,
     make_app_certificate,
     make_service_account,
-    token_server,
 )
-
-TENANT = "contoso.onmicrosoft.com"
-CLIENT = "11111111-2222-3333-4444-555555555555"
-SECRET = "Xy8Q~s3cret.Value-0123456789"
-MAILBOX = "wiki@contoso.com"
-
-
-@pytest.fixture
-def tokens(certs: Certs) -> Iterator[TokenServer]:
-    with token_server(certs) as server:
-        server.tenants[TENANT] = {CLIENT: EntraApp(CLIENT, secret=SECRET,
-                                                   mailboxes={MAILBOX})}
-        yield server
 
 
 def setup_args(tokens: TokenServer, tmp_path: Path, ca_file: Path, *extra: str,

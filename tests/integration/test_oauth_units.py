@@ -7,28 +7,20 @@ from __future__ import annotations
 import shlex
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support.common import ROOT, cli, mode
-from tests.support.servers import Certs
-from tests.support.token_server import EntraApp, TokenServer, token_server
+from tests.support.token_server import (
+    CLIENT,
+    MAILBOX,
+    SECRET,
+    TENANT,
+    TokenServer,
+)
 
-TENANT = "contoso.onmicrosoft.com"
-CLIENT = "11111111-2222-3333-4444-555555555555"
-SECRET = "Xy8Q~s3cret.Value-0123456789"
-MAILBOX = "wiki@contoso.com"
 UNIT = "smtp-wizard-token-oauth"
-
-
-@pytest.fixture
-def tokens(certs: Certs) -> Iterator[TokenServer]:
-    with token_server(certs) as server:
-        server.tenants[TENANT] = {CLIENT: EntraApp(CLIENT, secret=SECRET,
-                                                   mailboxes={MAILBOX})}
-        yield server
 
 
 @pytest.fixture

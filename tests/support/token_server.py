@@ -30,6 +30,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
@@ -37,8 +38,9 @@ from cryptography.x509.oid import NameOID
 
 from wizard.demo.servers import Certs
 
-__all__ = ["EntraApp", "GoogleAccount", "TokenServer", "diagnosed", "make_app_certificate",
-           "make_service_account", "token_server"]
+__all__ = ["CLIENT", "MAILBOX", "SECRET", "TENANT", "EntraApp", "GoogleAccount", "TokenServer",
+           "diagnosed", "make_app_certificate", "make_service_account", "token_server",
+           "tokens"]
 
 SCOPE = "https://outlook.office365.com/.default"
 GOOGLE_SCOPE = "https://mail.google.com/"
@@ -360,3 +362,19 @@ def token_server(certs: Certs) -> Iterator[TokenServer]:
         yield server
     finally:
         server.stop()
+
+
+# The one Entra ID app registration the OAuth tests use, and the endpoint that knows it
+# (a fixture of every test module: tests/conftest.py loads this file as a plugin).
+TENANT = "contoso.onmicrosoft.com"
+CLIENT = "11111111-2222-3333-4444-555555555555"
+SECRET = "Xy8Q~s3cret.Value-0123456789"
+MAILBOX = "wiki@contoso.com"
+
+
+@pytest.fixture
+def tokens(certs: Certs) -> Iterator[TokenServer]:
+    with token_server(certs) as server:
+        server.tenants[TENANT] = {CLIENT: EntraApp(CLIENT, secret=SECRET,
+                                                   mailboxes={MAILBOX})}
+        yield server
