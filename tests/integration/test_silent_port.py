@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import threading
 from collections.abc import Iterator
 
+from tests.support.hostile import serve
 from wizard.model.report import Status
 from wizard.model.settings import Security, Settings
 from wizard.smtp.check import run_check
@@ -23,46 +23,25 @@ from wizard.smtp.ports import PortState, probe_port
 def greets_when_asked_twice() -> Iterator[int]:
     """A peer on 127.0.0.1 that greets its first connection when a second arrives (and
     closes the second); its port."""
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
     second = asyncio.Event()
     connections = 0
 
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def greet_late(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         nonlocal connections
         connections += 1
-        try:
-            if connections > 1:
-                second.set()
-                return
-            await second.wait()
-            writer.write(b"220 late.example ESMTP\r\n")
-            while line := await reader.readline():
-                reply = b"221 bye\r\n" if line.upper().startswith(b"QUIT") else \
-                    b"250 late.example\r\n"
-                writer.write(reply)
-                await writer.drain()
-        except (ConnectionError, asyncio.CancelledError):
-            pass
-        finally:
-            writer.close()
+        if connections > 1:
+            second.set()
+            return
+        await second.wait()
+        writer.write(b"220 late.example ESMTP\r\n")
+        while line := await reader.readline():
+            reply = b"221 bye\r\n" if line.upper().startswith(b"QUIT") else \
+                b"250 late.example\r\n"
+            writer.write(reply)
+            await writer.drain()
 
-    server = asyncio.run_coroutine_threadsafe(
-        asyncio.start_server(handle, "127.0.0.1", 0), loop).result(5)
-    try:
-        yield server.sockets[0].getsockname()[1]
-    finally:
-        async def close() -> None:
-            server.close()
-            for task in asyncio.all_tasks():
-                if task is not asyncio.current_task():
-                    task.cancel()
-
-        asyncio.run_coroutine_threadsafe(close(), loop).result(5)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(5)
-        loop.close()
+    with serve(greet_late) as port:
+        yield port
 
 
 async def test_the_check_still_hears_a_late_greeting_while_it_tries_tls() -> None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["BEHAVIOURS", "ESCAPES", "HostileCert", "blackhole_port", "closed_port",
-           "hostile_cert", "peer", "tls_context"]
+           "hostile_cert", "peer", "serve", "tls_context"]
 
 Behaviour = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
@@ -307,7 +307,14 @@ def tls_context(cert: Path, key: Path) -> ssl.SSLContext:
 def peer(name: str, *, tls: ssl.SSLContext | None = None) -> Iterator[int]:
     """Run the named misbehaving server in a thread; yields its port. With `tls`, the
     server speaks TLS from the first byte (as on port 465) before misbehaving."""
-    behaviour = BEHAVIOURS[name]
+    with serve(BEHAVIOURS[name], tls=tls) as port:
+        yield port
+
+
+@contextmanager
+def serve(behaviour: Behaviour, *, tls: ssl.SSLContext | None = None) -> Iterator[int]:
+    """Run `behaviour` for every connection to a server on 127.0.0.1, in a thread of its
+    own; yields the port. On exit every connection still open is cancelled."""
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
