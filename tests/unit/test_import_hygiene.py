@@ -118,3 +118,48 @@ def test_a_check_loads_only_what_it_uses(smtp_server: Callable[..., SmtpServer],
     assert not {"wizard.ui", "wizard.store", "wizard.mediawiki", "wizard.render",
                 "wizard.doctor", "wizard.explain", "wizard.smtp.discover"} & loaded
     assert sorted({"dns", "cryptography", "textual", "rich", "keyring"} & loaded) == []
+
+
+ENGINES = {"wizard.smtp", "wizard.store", "wizard.mediawiki", "wizard.doctor",
+           "wizard.explain", "wizard.oauth", "wizard.demo"}
+"""The core areas behind the later steps: the first screen needs none of them."""
+LATER_STEPS = {"wizard.ui.steps.host", "wizard.ui.steps.port", "wizard.ui.steps.credentials",
+               "wizard.ui.steps.review", "wizard.ui.steps.doctor", "wizard.ui.steps.rotate",
+               "wizard.ui.widgets.paste", "wizard.ui.widgets.port_table", "wizard.ui.modals"}
+
+
+def test_the_first_screen_loads_no_engine_and_no_later_step() -> None:
+    """The Start screen shows before the check, discovery, the keyring or the PHP reader
+    is imported; each loads with the step that uses it."""
+    loaded = _loaded_after(
+        "import asyncio\n"
+        "from wizard.ui.app import make_app\n"
+        "async def first_screen():\n"
+        "    app = make_app(cursor_blink=False)\n"
+        "    async with app.run_test(size=(80, 24)) as pilot:\n"
+        "        await pilot.pause()\n"
+        "        assert type(app.screen).__name__ == 'StartScreen', app.screen\n"
+        "asyncio.run(first_screen())")
+    assert {"wizard.ui.app", "wizard.ui.steps.start", "textual"} <= loaded
+    assert sorted(name for name in loaded
+                  if any(name == area or name.startswith(area + ".")
+                         for area in ENGINES | LATER_STEPS)) == []
+    assert sorted({"aiosmtplib", "dns", "cryptography", "keyring", "secretstorage", "jeepney",
+                   "pygments", "idna", "email"} & loaded) == []
+
+
+@pytest.mark.parametrize("argv", [[], ["--demo"], ["--lang", "en", "--localsettings", "check"],
+                                  ["--rotate"]])
+def test_starting_the_wizard_builds_no_command_parser(argv: list[str]) -> None:
+    loaded = _loaded_after("from wizard.cli.main import _parser\n"
+                           f"args = _parser({argv!r}).parse_args({argv!r})\n"
+                           "assert args.command is None")
+    assert "wizard.cli.main" in loaded
+    assert sorted(name for name in loaded if name.startswith("wizard.cli.commands.")) == []
+
+
+def test_a_mistyped_command_still_lists_every_command() -> None:
+    result = subprocess.run([sys.executable, "-m", "wizard", "chek"], capture_output=True,
+                            text=True, cwd=ROOT, check=False)
+    assert result.returncode == 2
+    assert "invalid choice: 'chek' (choose from 'check', 'render'" in result.stderr

@@ -116,14 +116,32 @@ def _parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
                   "LANGUAGE, LC_ALL, LC_MESSAGES or LANG)").format(
         languages=", ".join(available_languages()))
     parser.add_argument("--lang", metavar="LANG", help=lang_help)
+    given = list(sys.argv[1:] if argv is None else argv)
+    wizard_only = _wizard_only(parser, given)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     # A command line that starts with a command needs no other command's parser (nor its
-    # imports); any other, such as --help, gets all of them.
-    given = list(sys.argv[1:] if argv is None else argv)
-    for name in given[:1] if given[:1] and given[0] in COMMANDS else COMMANDS:
+    # imports), one that starts the wizard needs none; any other, such as --help or a
+    # mistyped command, gets all of them.
+    if given[:1] and given[0] in COMMANDS:
+        names: Sequence[str] = given[:1]
+    else:
+        names = () if wizard_only else tuple(COMMANDS)
+    for name in names:
         load_command(name).add_parser(commands)
     _lang_after_commands(parser, lang_help)
     return parser
+
+
+def _wizard_only(parser: argparse.ArgumentParser, given: Sequence[str]) -> bool:
+    """Whether `given` is nothing but the wizard's own options and their values."""
+    tokens = iter(given)
+    for token in tokens:
+        action = parser._option_string_actions.get(token.split("=", 1)[0])
+        if action is None or isinstance(action, argparse._HelpAction):
+            return False
+        if action.nargs != 0 and "=" not in token:
+            next(tokens, None)
+    return True
 
 
 def _lang_after_commands(parser: argparse.ArgumentParser, lang_help: str) -> None:

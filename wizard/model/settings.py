@@ -10,10 +10,7 @@ import dataclasses
 import ipaddress
 import re
 from dataclasses import dataclass
-from email.utils import parseaddr
 from enum import StrEnum
-
-import idna
 
 from wizard.errors import UsageError
 from wizard.model.i18n import _
@@ -128,10 +125,14 @@ def ascii_name(name: str) -> str:
             raise UnicodeError("empty or overlong label")
         for label in labels:
             if label.startswith("xn--"):
+                import idna  # its tables load with the first name that needs them
+
                 idna.decode(label)
         return ".".join(labels)
     # UTS #46 with IDNA 2008, not Python's IDNA 2003 codec: that one maps "ß" to "ss"
     # and drops joiners, which turns smtp.faß.de into smtp.fass.de, someone else's name.
+    import idna
+
     return idna.encode(text, uts46=True, transitional=False).decode("ascii")
 
 
@@ -228,6 +229,8 @@ def check_email(value: str, field: str = "sender", *, required: bool = True) -> 
     # The standard library's own reading must agree that this is one plain address. An
     # address literal ([192.0.2.1]) was checked above, and older 3.11 releases (Debian 12's
     # 3.11.2) do not read those at all.
+    from email.utils import parseaddr  # loaded with the first address, not at start-up
+
     if not ascii_domain.startswith("[") and parseaddr(address) != ("", address):
         raise SettingsError(field, _("{field} is not an e-mail address like "
                                      "wiki@example.org (you typed “{value}”).").format(

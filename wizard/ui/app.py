@@ -22,36 +22,21 @@ from textual.binding import Binding, BindingType
 
 from wizard.model.i18n import N_, _
 from wizard.ui import linebreak
-from wizard.ui.demo import demo_session
-from wizard.ui.modals import ConfirmModal
-from wizard.ui.prefill import load_localsettings
 from wizard.ui.state import Mode, Services, StepOutcome, WizardState
-from wizard.ui.steps import (
-    CredentialsScreen,
-    DoctorScreen,
-    HostScreen,
-    NewPasswordScreen,
-    PortScreen,
-    ProtocolScreen,
-    ReviewScreen,
-    RotateScreen,
-    SenderScreen,
-    StartScreen,
-    StepScreen,
-    WikiScreen,
-)
+from wizard.ui.steps import STEPS
 from wizard.ui.summary import EXIT_DONE, EXIT_QUIT, exit_summary
 
 __all__ = ["WizardApp", "make_app", "run_wizard"]
 
-_FLOWS: dict[Mode, tuple[type[StepScreen], ...]] = {
-    Mode.NEW: (StartScreen, HostScreen, ProtocolScreen, PortScreen, CredentialsScreen,
-               SenderScreen, ReviewScreen),
+_FLOWS: dict[Mode, tuple[str, ...]] = {
+    Mode.NEW: ("StartScreen", "HostScreen", "ProtocolScreen", "PortScreen",
+               "CredentialsScreen", "SenderScreen", "ReviewScreen"),
     # Rotation changes only the password's text: no Review, which rewrites all of $wgSMTP.
-    Mode.ROTATE: (StartScreen, WikiScreen, NewPasswordScreen, RotateScreen),
-    Mode.DOCTOR: (StartScreen, DoctorScreen, HostScreen, ProtocolScreen, PortScreen,
-                  CredentialsScreen, SenderScreen, ReviewScreen),
+    Mode.ROTATE: ("StartScreen", "WikiScreen", "NewPasswordScreen", "RotateScreen"),
+    Mode.DOCTOR: ("StartScreen", "DoctorScreen", "HostScreen", "ProtocolScreen",
+                  "PortScreen", "CredentialsScreen", "SenderScreen", "ReviewScreen"),
 }
+"""The steps of each path, by class name (see `STEPS`): each is imported when reached."""
 _FEW_COLOURS = ("standard", "windows")
 """Rich's names for terminals of 16 colours or fewer."""
 _SIGNALS = (signal.SIGHUP, signal.SIGTERM)
@@ -114,9 +99,10 @@ class WizardApp(App[int]):
             flow = _FLOWS[self.state.mode]
             if index >= len(flow):
                 break
-            trail = tuple(_(step.SHORT_TITLE) for step in flow)
-            screen = flow[index](self.state, self.services, position=(index + 1, len(flow)),
-                                 trail=trail)
+            trail = tuple(_(STEPS[name].short_title) for name in flow)
+            step = STEPS[flow[index]].load()
+            screen = step(self.state, self.services, position=(index + 1, len(flow)),
+                          trail=trail)
             outcome = await self.push_screen_wait(screen)
             if outcome is StepOutcome.NEXT and index > 0:
                 self.state.touched = True
@@ -126,6 +112,8 @@ class WizardApp(App[int]):
     def action_quit_wizard(self) -> None:
         """Quit at once when nothing would be lost; else ask, with Quit focused, so
         ctrl+q then Enter (or ctrl+q twice) quits."""
+        from wizard.ui.modals import ConfirmModal
+
         if not self.state.unsaved or isinstance(self.screen, ConfirmModal):
             self.exit(self.exit_code)
             return
@@ -160,15 +148,24 @@ def run_wizard(demo: bool = False, localsettings: str | None = None,
                 print(_("smtp-wizard: --demo runs on its own test servers and a wiki of its "
                         "own; leave out --localsettings."), file=sys.stderr)
                 return 2
+            from wizard.ui.demo import demo_session
+
             with demo_session(wanted) as (state, services):
                 code = _run(make_app(state, services, skip_start=skip_start))
         else:
-            state = WizardState(mode=wanted)
-            message = load_localsettings(state, Path(localsettings) if localsettings
-                                         else None, Path.cwd())
-            if message:
-                print(f"smtp-wizard: {message}", file=sys.stderr)
-                return 2
+            state = WizardState(mode=wanted, look_in=Path.cwd())
+            if localsettings or skip_start:
+                # A file named on the command line that cannot be read ends the run
+                # here; the rotation and doctor paths open on the file. Otherwise the
+                # Start screen looks for one once it shows.
+                from wizard.ui.prefill import load_localsettings
+
+                state.look_in = None
+                message = load_localsettings(state, Path(localsettings) if localsettings
+                                             else None, Path.cwd())
+                if message:
+                    print(f"smtp-wizard: {message}", file=sys.stderr)
+                    return 2
             code = _run(make_app(state, skip_start=skip_start))
     with contextlib.suppress(OSError):  # the terminal is gone (a hang-up): no one to tell
         print(exit_summary(state, code))

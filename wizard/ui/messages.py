@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from wizard.model.report import Report, Step
-from wizard.model.transcript import Line
-from wizard.smtp.ports import PortResult
-from wizard.store.backends import BackendInfo
-from wizard.store.rotate import RotateResult
+# What the messages carry, for the type checker only: this module is loaded with the
+# first screen, and the engines behind these types (the check, the keyring, rotation)
+# only with the steps that use them.
+if TYPE_CHECKING:
+    from wizard.model.report import Report, Step
+    from wizard.model.transcript import Line
+    from wizard.smtp.ports import PortResult
+    from wizard.store.backends import BackendInfo
+    from wizard.store.rotate import RotateResult
 
 __all__ = [
     "CheckFinished",

@@ -13,20 +13,21 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from wizard.model.report import Report, Status, Step
 from wizard.model.settings import DEFAULT_TIMEOUT, Security, Settings
-from wizard.model.transcript import Line
 from wizard.render import PasswordMode, Target
-from wizard.smtp.check import CheckOptions, run_check
-from wizard.smtp.discover import Discovery, discover
-from wizard.smtp.dns import AddressResult, resolve_addresses
-from wizard.smtp.ports import PortResult, probe_ports
+from wizard.ui import engines
 
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
 
     from wizard.demo.sandbox import DemoServers
     from wizard.mediawiki.localsettings import WikiConfig
+    from wizard.model.report import Report, Status, Step
+    from wizard.model.transcript import Line
+    from wizard.smtp.check import CheckOptions
+    from wizard.smtp.discover import Discovery, ProgressCallback
+    from wizard.smtp.dns import AddressResult
+    from wizard.smtp.ports import PortResult
     from wizard.store.backends import BackendInfo
 
 __all__ = [
@@ -91,17 +92,19 @@ class AddressResolver(Protocol):
 class Discoverer(Protocol):
     """`discover` as the screens call it."""
 
-    def __call__(self, query: str, *, timeout: float = ...) -> Awaitable[Discovery]: ...
+    def __call__(self, query: str, *, timeout: float = ...,
+                 on_progress: ProgressCallback | None = ...,
+                 wait_all: bool = ...) -> Awaitable[Discovery]: ...
 
 
 @dataclass(frozen=True)
 class Services:
     """The core functions the screens call; tests may replace them with fakes."""
 
-    check: Checker = run_check
-    probe_ports: PortProber = probe_ports
-    resolve: AddressResolver = resolve_addresses
-    discover: Discoverer = discover
+    check: Checker = engines.check
+    probe_ports: PortProber = engines.probe_ports
+    resolve: AddressResolver = engines.resolve
+    discover: Discoverer = engines.discover
     keyring_backend: KeyringBackend | None = None
     """None: keyring's own choice (the user's system keyring)."""
     cryptfile_path: Path | None = None
@@ -147,6 +150,10 @@ class WizardState:
     target: Target = Target.MEDIAWIKI
     password_mode: PasswordMode = PasswordMode.ENV
     localsettings: Path | None = None
+    look_in: Path | None = None
+    """Where to look for a LocalSettings.php nobody named (the current folder, then the
+    usual install folders), once the first screen shows; None once looked or when the
+    user named one."""
     localsettings_raw: bytes | None = field(default=None, repr=False)
     """The bytes read from it: a patch is refused if the file changed since."""
     prefill: dict[str, object] = field(default_factory=dict)

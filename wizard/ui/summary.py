@@ -12,7 +12,6 @@ import shlex
 from wizard.model.i18n import _
 from wizard.model.settings import Settings
 from wizard.render import Target
-from wizard.store.files import backup_folder
 from wizard.ui.state import WizardState
 
 __all__ = ["EXIT_DONE", "EXIT_QUIT", "check_command", "exit_summary"]
@@ -32,6 +31,8 @@ def exit_summary(state: WizardState, code: int) -> str:
     lines += [_("  backup of the previous version: {path}").format(path=path)
               for path in state.backups]
     if state.backups:
+        from wizard.store.files import backup_folder  # the file code, only when it wrote
+
         lines.append(_("Backups are kept in {folder}.").format(folder=backup_folder()))
     if state.copied:
         lines.append(_("The snippet was copied to the clipboard."))

@@ -28,15 +28,14 @@ from wizard.model.i18n import N_, _
 from wizard.model.report import Report, Status, Step
 from wizard.model.settings import Settings
 from wizard.model.transcript import Line
-from wizard.smtp.check import CheckOptions, planned_steps
+from wizard.ui.app import WizardApp
 from wizard.ui.messages import CheckFinished, CheckProgressed, TranscriptLineAdded
-from wizard.ui.modals import HelpModal
 from wizard.ui.state import Services, StepOutcome, WizardState
 from wizard.ui.widgets import CheckList, Confirmed, FieldError, TranscriptPane, step_label
 from wizard.ui.widgets.footer import TranslatedFooter
 
 if TYPE_CHECKING:
-    from wizard.ui.app import WizardApp
+    from wizard.smtp.check import CheckOptions
 
 __all__ = ["StepScreen", "visible_text"]
 
@@ -57,8 +56,7 @@ class StepScreen(Screen[StepOutcome]):
 
     STEP_ID: ClassVar[str] = ""
     STEP_TITLE: ClassVar[str] = ""
-    SHORT_TITLE: ClassVar[str] = ""
-    """The step's name in the tracker of the title line (one word)."""
+    """The step's name over its page; its one-word name in the title line is in `STEPS`."""
     INTRO: ClassVar[str] = ""
     HELP: ClassVar[str] = ""
 
@@ -144,9 +142,6 @@ class StepScreen(Screen[StepOutcome]):
 
     @property
     def wizard_app(self) -> WizardApp:
-        # Imported here: the App's module imports every step screen.
-        from wizard.ui.app import WizardApp
-
         app = self.app
         assert isinstance(app, WizardApp)
         return app
@@ -252,6 +247,8 @@ class StepScreen(Screen[StepOutcome]):
     _before_transcript: Widget | None = None
 
     def action_help(self) -> None:
+        from wizard.ui.modals import HelpModal
+
         self.app.push_screen(HelpModal(_(self.STEP_TITLE), _(self.HELP)))
 
     # -- live checks ---------------------------------------------------------------------
@@ -263,6 +260,10 @@ class StepScreen(Screen[StepOutcome]):
         `key` identifies the inputs tested (default: the arguments); a result for
         another key arrives too late and is ignored.
         """
+        # The check engine (aiosmtplib, the TLS code) loads with the first check, not
+        # with the first screen.
+        from wizard.smtp.check import planned_steps
+
         self.check_key = key if key is not None else (settings, password is not None,
                                                       options)
         checks = self.query_one(CheckList)

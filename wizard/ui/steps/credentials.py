@@ -39,7 +39,6 @@ class CredentialsScreen(StepScreen):
     """Store a password that logs in; rotation stores only after its confirmation."""
     STEP_ID = "credentials"
     STEP_TITLE = N_("Credentials")
-    SHORT_TITLE = N_("Login")
     INTRO = N_("The SMTP user and password. Next tests the login live; only a password "
                "that works is stored, in the keyring.")
     HELP = N_("The password is typed masked; ctrl+r reveals it. Next logs in to the server "

@@ -87,7 +87,6 @@ class ErrorExplained(Message):
 class DoctorScreen(StepScreen):
     STEP_ID = "doctor"
     STEP_TITLE = N_("Check LocalSettings.php")
-    SHORT_TITLE = N_("Check")
     INTRO = N_("Why does this wiki not send mail? The doctor reads LocalSettings.php and "
                "examines PHP and this machine; then, when you say so, it logs in to the "
                "SMTP server as MediaWiki would. Next walks through the steps with the "

@@ -30,7 +30,6 @@ _CHOICES: list[tuple[str, Security, str, str]] = [
 class ProtocolScreen(StepScreen):
     STEP_ID = "protocol"
     STEP_TITLE = N_("Protocol prefix")
-    SHORT_TITLE = N_("Prefix")
     INTRO = N_("How MediaWiki's $wgSMTP['host'] starts decides how the connection is "
                "protected. The wizard probes the server to show which choices work. "
                "Arrows pick, Enter takes the choice and goes on.")

@@ -56,7 +56,6 @@ _MODES: list[tuple[PasswordMode, str]] = [
 class ReviewScreen(StepScreen):
     STEP_ID = "review"
     STEP_TITLE = N_("Review & write")
-    SHORT_TITLE = N_("Write")
     INTRO = N_("Choose the software and where it reads the password; nothing is written "
                "until you confirm.")
     HELP = N_("The preview shows the snippet with the password masked. “Write file” saves "

@@ -42,7 +42,6 @@ class WikiScreen(StepScreen):
 
     STEP_ID = "wiki"
     STEP_TITLE = N_("Which wiki")
-    SHORT_TITLE = N_("Wiki")
     INTRO = N_("The wiki whose SMTP password changes. Its LocalSettings.php names the "
                "server and the user; only the password in it is replaced, nothing else.")
     HELP = N_("Type the path of LocalSettings.php (or of the wiki's folder) and press "
@@ -166,7 +165,6 @@ class NewPasswordScreen(CredentialsScreen):
     """
 
     STEP_TITLE = N_("New password")
-    SHORT_TITLE = N_("Password")
     INTRO = N_("The new SMTP password, as the provider now has it. Next logs in with it "
                "live; nothing is changed until you confirm on the next step.")
     HELP = N_("The password is typed masked; ctrl+r reveals it. Next logs in to the server "
@@ -212,7 +210,6 @@ class RotateScreen(StepScreen):
 
     STEP_ID = "rotate"
     STEP_TITLE = N_("Change the password")
-    SHORT_TITLE = N_("Change")
     INTRO = N_("Where the wiki keeps its SMTP password and what will change. Next asks "
                "first; then the new password is tested once more, the old one replaced "
                "where it is written (after a backup) and the keyring updated.")

@@ -31,7 +31,6 @@ _FIELDS = {"sender": "sender", "emergency_contact": "contact", "id_host": "id-ho
 class SenderScreen(StepScreen):
     STEP_ID = "sender"
     STEP_TITLE = N_("Sender")
-    SHORT_TITLE = N_("Sender")
     INTRO = N_("Who the wiki's mail comes from. Next tests MAIL FROM and RCPT TO live; "
                "nothing is sent unless you ask for a test message.")
     HELP = N_("$wgPasswordSender is the envelope and From address: it must be one this "

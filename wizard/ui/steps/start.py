@@ -23,7 +23,6 @@ _CHOICES: list[tuple[Mode, str]] = [
 class StartScreen(StepScreen):
     STEP_ID = "start"
     STEP_TITLE = N_("Start")
-    SHORT_TITLE = N_("Start")
     INTRO = N_("This wizard gets a wiki's outgoing mail working. Every answer is tested "
                "live against the real server; nothing is written until you confirm on "
                "the last step. What would you like to do?")
@@ -41,20 +40,42 @@ class StartScreen(StepScreen):
                                user=self.state.demo.username,
                                password=self.state.demo.password),
                          id="demo-note", markup=False)
-        if self.state.localsettings is not None:
-            yield Static(_("LocalSettings.php: {path}").format(path=self.state.localsettings),
-                         id="localsettings-note", markup=False)
+        yield Static("", id="localsettings-note", markup=False)
 
     def on_mount(self) -> None:
         super().on_mount()
         modes = self.query_one("#modes", OptionList)
         modes.highlighted = [mode for mode, _text in _CHOICES].index(self.state.mode)
         modes.focus()
+        self._show_localsettings()
+        if self.state.look_in is not None:
+            # The screen first, then the file: reading it loads the PHP reader.
+            self.call_after_refresh(self._look_for_localsettings)
+
+    def _look_for_localsettings(self) -> None:
+        """Read the LocalSettings.php found in the current or a usual folder, if any."""
+        if self.state.look_in is None:
+            return
+        from wizard.ui.prefill import load_localsettings
+
+        folder, self.state.look_in = self.state.look_in, None
+        load_localsettings(self.state, None, folder)
+        self._show_localsettings()
+
+    def _show_localsettings(self) -> None:
+        note = self.query_one("#localsettings-note", Static)
+        path = self.state.localsettings
+        note.update(_("LocalSettings.php: {path}").format(path=path) if path else "")
+        note.display = path is not None
 
     @on(OptionList.OptionSelected, "#modes")
     def choose_mode(self, event: OptionList.OptionSelected) -> None:
         self.state.mode = Mode(str(event.option.id))
         self.go_next()
+
+    def go_next(self) -> None:
+        self._look_for_localsettings()  # the next steps start from it
+        super().go_next()
 
     def proceed(self) -> None:
         modes = self.query_one("#modes", OptionList)
