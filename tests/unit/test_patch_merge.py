@@ -182,3 +182,18 @@ def test_the_diff_masks_every_secret(tmp_path: Path) -> None:
     assert f"+\t'password' => {MASK}," in diff
     assert "\x1b" not in diff and "\\x1b]0;x\\x07" in diff
     assert diff.startswith(f"--- {path} (now)\n+++ {path} (new)\n")
+
+
+def test_the_diff_shows_the_sender_address(tmp_path: Path) -> None:
+    """`$wgPasswordSender` is the address mail comes from, not a password: the admin
+    must see it to check it. Secrets around it stay masked."""
+    path = tmp_path / "LocalSettings.php"
+    path.write_text("<?php\n$wgPasswordSender = 'old@example.org';\n"
+                    "$wgPasswordSenderName = 'Wiki';\n$wgDBpassword = 'db-pw';\n"
+                    "$smtpSenderPassword = 's3nd-pw';\n$wgSMTP = false;\n")
+    plan = plan_patch(path, NEW, merge=True)
+    diff = masked_diff(path, (plan.old, None), (plan.new, None))
+    assert diff == plan.diff()
+    assert "-$wgPasswordSender = 'old@example.org';" in diff
+    assert "+$wgPasswordSender = 'wiki@example.org';" in diff and "'Wiki'" in diff
+    assert "db-pw" not in diff and "s3nd-pw" not in diff

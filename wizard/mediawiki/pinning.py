@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-
-from cryptography import x509
+from typing import TYPE_CHECKING
 
 from wizard.model.i18n import _
 from wizard.model.settings import Security, Settings
+
+if TYPE_CHECKING:
+    from cryptography import x509
 
 __all__ = ["php_pin_check", "pin_problem"]
 
@@ -64,6 +66,10 @@ echo "ok\n";
 def pin_problem(path: str) -> str | None:
     """Why PHP's OpenSSL cannot use `path` as the trust anchor for a server; None when
     it holds at least one CA or self-signed certificate."""
+    # Only `--pin-cafile` reads certificates: every other render, and the preflight that
+    # imports this module, runs without cryptography.
+    from cryptography import x509
+
     try:
         with open(path, "rb") as handle:
             data = handle.read(_MAX_PEM)
@@ -81,8 +87,10 @@ def pin_problem(path: str) -> str | None:
 
 
 def _is_anchor(cert: x509.Certificate) -> bool:
-    with contextlib.suppress(x509.ExtensionNotFound):
-        if cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca:
+    from cryptography.x509 import BasicConstraints, ExtensionNotFound
+
+    with contextlib.suppress(ExtensionNotFound):
+        if cert.extensions.get_extension_for_class(BasicConstraints).value.ca:
             return True
     return cert.issuer == cert.subject
 

@@ -11,20 +11,16 @@ the gap `Net_SMTP::auth()` leaves when a STARTTLS offer is stripped on the way.
 from __future__ import annotations
 
 import asyncio
-import os
 from dataclasses import dataclass
-from pathlib import Path
 
-from wizard.mediawiki.localsettings import USUAL_ROOTS, WikiConfig
 from wizard.mediawiki.pinning import php_pin_check
-from wizard.mediawiki.root import find_install_root, is_install_root
 from wizard.model.i18n import _
 from wizard.model.report import Report, Status
 from wizard.model.settings import Client, Security, Settings
 from wizard.smtp.check import CheckOptions, run_check
 from wizard.smtp.ports import PortState, probe_port
 
-__all__ = ["IMPLICIT_TLS_PORT", "Preflight", "mediawiki_for", "preflight"]
+__all__ = ["IMPLICIT_TLS_PORT", "Preflight", "preflight"]
 
 IMPLICIT_TLS_PORT = 465
 
@@ -84,16 +80,3 @@ async def _implicit_tls(settings: Settings) -> bool:
     except TimeoutError:
         return False
     return seen.state is PortState.IMPLICIT_TLS
-
-
-def mediawiki_for(config: WikiConfig) -> Path | None:
-    """The MediaWiki install that runs this settings file: found from the file (its
-    folder, `$IP`, the usual places linking to it), else the folder MW_INSTALL_PATH
-    names, MediaWiki's own variable for a settings file kept elsewhere."""
-    ip = config.value("IP")
-    found = find_install_root(config.path, ip=ip if isinstance(ip, str) else None,
-                              roots=USUAL_ROOTS)
-    named = os.environ.get("MW_INSTALL_PATH")
-    if found is None and named and is_install_root(Path(named)):
-        return Path(named)
-    return found

@@ -10,10 +10,13 @@ settings file is not always the one whose `vendor/` MediaWiki loads.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["ENTRY_FILE", "find_install_root", "is_install_root"]
+from wizard.mediawiki.localsettings import USUAL_ROOTS, WikiConfig
+
+__all__ = ["ENTRY_FILE", "find_install_root", "is_install_root", "mediawiki_for"]
 
 ENTRY_FILE = Path("maintenance") / "Maintenance.php"
 """Present in every MediaWiki install: the bootstrap of maintenance scripts."""
@@ -53,3 +56,16 @@ def find_install_root(localsettings: Path, *, ip: str | None = None,
         if is_install_root(folder) and _same_file(folder / "LocalSettings.php", localsettings):
             return folder
     return None
+
+
+def mediawiki_for(config: WikiConfig) -> Path | None:
+    """The MediaWiki install that runs this settings file: found from the file (its
+    folder, `$IP`, the usual places linking to it), else the folder MW_INSTALL_PATH
+    names, MediaWiki's own variable for a settings file kept elsewhere."""
+    ip = config.value("IP")
+    found = find_install_root(config.path, ip=ip if isinstance(ip, str) else None,
+                              roots=USUAL_ROOTS)
+    named = os.environ.get("MW_INSTALL_PATH")
+    if found is None and named and is_install_root(Path(named)):
+        return Path(named)
+    return found

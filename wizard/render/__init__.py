@@ -6,6 +6,7 @@ a separate secrets file, its path and content); the caller decides where it goes
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -130,16 +131,11 @@ class Rendered:
 def render(settings: Settings, target: Target, options: RenderOptions) -> Rendered:
     """The config snippet for `target`; `RenderError` when it cannot work."""
     # The target modules import the types above from this package, so they are loaded
-    # here rather than at the top, where they would find this module half-initialised.
-    from wizard.render import django, mediawiki, moinmoin, smtplib
-
-    renderers: dict[Target, Callable[[Settings, RenderOptions], Rendered]] = {
-        Target.MEDIAWIKI: mediawiki.render,
-        Target.DJANGO: django.render,
-        Target.SMTPLIB: smtplib.render,
-        Target.MOINMOIN: moinmoin.render,
-    }
-    return renderers[Target(target)](settings, options)
+    # here rather than at the top, where they would find this module half-initialised;
+    # and only the one asked for is.
+    module = importlib.import_module(f"wizard.render.{Target(target).value}")
+    renderer: Callable[[Settings, RenderOptions], Rendered] = module.render
+    return renderer(settings, options)
 
 
 def php_file(snippet: str) -> str:

@@ -16,7 +16,7 @@ from wizard.model.settings import Security, Settings
 from wizard.render import PasswordMode, Rendered, RenderError, RenderOptions, Target
 from wizard.render.literals import number, python_comment, python_string
 from wizard.smtp.clients import SMTPLIB
-from wizard.store.keyring import service_name
+from wizard.store.names import service_name
 
 __all__ = [
     "PythonPassword",

@@ -38,6 +38,7 @@ from wizard.store.backends import (
     mark_unlocked,
     system_backend,
 )
+from wizard.store.names import SERVICE_PREFIX, service_name
 
 __all__ = [
     "SERVICE_PREFIX",
@@ -49,9 +50,6 @@ __all__ = [
     "service_name",
     "store_password",
 ]
-
-SERVICE_PREFIX = "smtp-wizard"
-
 
 class SecretsError(WizardError):
     """A keyring operation failed. The text is for the user; it never holds a secret.
@@ -66,11 +64,6 @@ class SecretsError(WizardError):
         super().__init__(message)
         self.detail = detail
         self.problem = problem
-
-
-def service_name(settings: Settings) -> str:
-    """The keyring entry's service: `smtp-wizard/<host>:<port>`, host in its ASCII form."""
-    return f"{SERVICE_PREFIX}/{settings.ascii_host}:{settings.port}"
 
 
 def default_cryptfile_path() -> Path:

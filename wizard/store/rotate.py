@@ -32,7 +32,7 @@ from wizard.mediawiki.localsettings import (
     replace_password,
     to_settings,
 )
-from wizard.mediawiki.preflight import mediawiki_for
+from wizard.mediawiki.root import mediawiki_for
 from wizard.mediawiki.senders import Role, find_php_accounts
 from wizard.mediawiki.via_php import converse_via_php
 from wizard.model.i18n import _

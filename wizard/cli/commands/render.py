@@ -91,7 +91,7 @@ async def run(args: argparse.Namespace) -> int:
     from wizard.mediawiki.localsettings import read_localsettings
     from wizard.mediawiki.pear import pear_knows_starttls
     from wizard.mediawiki.pinning import pin_problem
-    from wizard.mediawiki.preflight import mediawiki_for
+    from wizard.mediawiki.root import mediawiki_for
     from wizard.render import PasswordMode, RenderOptions, Target, render
     from wizard.store.install import write_snippet
 

@@ -3,25 +3,35 @@
 The diff is shown before anything is written, on a terminal that may be recorded or
 shared, so string literals assigned to anything named like a secret (`$wgDBpassword`,
 `$wgSecretKey`, `'password' =>`) are masked, and so is every given secret wherever
-it appears.
+it appears. A name that ends like an address (`$wgPasswordSender`) is not a secret:
+the admin checks the sender in the diff.
 """
 
 from __future__ import annotations
 
 import difflib
+import itertools
+import operator
 import re
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
 from wizard.mediawiki.php import PhpSyntaxError, Token, TokenKind, literal, tokenize
+from wizard.mediawiki.php.lexer import token_kind
 from wizard.render.literals import php_string
 
 __all__ = ["MASK", "Span", "fragment_spans", "masked_diff", "masked_text", "secret_spans"]
 
 MASK = "'********'"
 _SECRET_NAME = re.compile(r"pass|secret|key|token|credential", re.IGNORECASE)
-_TRIVIA = (TokenKind.WHITESPACE, TokenKind.COMMENT)
+# `$wgPasswordSender` holds the address mail comes from, `$wgPasswordSenderName` the
+# name shown with it: "Password" there names the mails it sends, not a secret.
+_ADDRESS_NAME = re.compile(r"(?:sender|contact|address)(?:name)?\Z", re.IGNORECASE)
+_KEPT = {kind: kind not in (TokenKind.WHITESPACE, TokenKind.COMMENT) for kind in TokenKind}
+_LITERAL = {kind: kind in (TokenKind.STRING, TokenKind.HEREDOC) for kind in TokenKind}
+_ASSIGNING = frozenset({"=>", "=", ".=", "??="})
+_token_text = operator.itemgetter(1)
 
 
 Span = tuple[int, int]
@@ -30,11 +40,14 @@ Span = tuple[int, int]
 def secret_spans(tokens: Sequence[Token], offset: int = 0) -> list[Span]:
     """Byte spans of the literals that hold secrets, from a file's tokens (`offset` is
     subtracted: for tokens of a fragment read with a prefix)."""
-    significant = [t for t in tokens if t.kind not in _TRIVIA]
-    return [(token.start - offset, token.end - offset)
-            for index, token in enumerate(significant)
-            if token.kind in (TokenKind.STRING, TokenKind.HEREDOC)
-            and _named_secret(significant, index)]
+    code = list(itertools.compress(tokens, map(_KEPT.__getitem__, map(token_kind, tokens))))
+    # Only a literal right after `=`, `=>`, ... can be assigned to a name: found with
+    # C-level calls, for a farm's file has tens of thousands of literals.
+    assigned = map(operator.and_, map(_LITERAL.__getitem__, map(token_kind, code[1:])),
+                   map(_ASSIGNING.__contains__, map(_token_text, code)))
+    return [(code[index].start - offset, code[index].end - offset)
+            for index in itertools.compress(range(1, len(code)), assigned)
+            if _named_secret(code, index)]
 
 
 def fragment_spans(fragment: bytes) -> list[Span]:
@@ -96,7 +109,7 @@ def _named_secret(tokens: Sequence[Token], index: int) -> bool:
         return False
     if previous.text == "=>":
         key = literal(tokens[index - 2].text) if index > 1 else None
-        return isinstance(key, str) and bool(_SECRET_NAME.search(key))
+        return isinstance(key, str) and _secret_name(key)
     if previous.text not in ("=", ".=", "??="):
         return False
     names: list[str] = []
@@ -110,4 +123,8 @@ def _named_secret(tokens: Sequence[Token], index: int) -> bool:
             names.append(value if isinstance(value, str) else "")
         elif token.text not in ("[", "]"):
             break
-    return any(_SECRET_NAME.search(name) for name in names)
+    return any(map(_secret_name, names))
+
+
+def _secret_name(name: str) -> bool:
+    return bool(_SECRET_NAME.search(name)) and not _ADDRESS_NAME.search(name)

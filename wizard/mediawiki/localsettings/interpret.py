@@ -7,7 +7,6 @@ is reported as a Problem instead of guessed.
 
 from __future__ import annotations
 
-import copy
 import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -56,6 +55,10 @@ class Reader:
         self.password: PasswordSource | None = None
         self.seen: set[Path] = set()
         self._real: dict[Path, Path] = {}
+        self._root = os.path.normpath(self.main.absolute().parent)
+        """MediaWiki's install folder, `$IP`: normally that of LocalSettings.php."""
+        self._root_prefix = self._root.rstrip(os.sep) + os.sep
+        self._folders: dict[Path, str] = {}
 
     def origin(self, name: str, key: int | str | None = None) -> tuple[Path, int]:
         known = self.origins.get(name, {})
@@ -79,24 +82,25 @@ class Reader:
                         "${name} is set inside a condition, loop or function here; the "
                         "wizard reads only settings that always apply.").format(
                             name=statement.target)))
-            elif statement.keyword in _INCLUDES:
-                self.include(path, statement, depth)
             elif statement.target is not None:
                 self.assign(path, parsed, statement)
+            elif statement.keyword in _INCLUDES:
+                self.include(path, statement, depth)
 
     def include(self, path: Path, statement: Statement, depth: int) -> None:
-        # MediaWiki sets $IP to its install folder, normally that of LocalSettings.php.
-        variables = _Strings(self.values, {"IP": str(self.main.absolute().parent)})
+        variables = _Strings(self.values, {"IP": self._root})
         end = -1 if statement.tokens[-1].text == ";" else len(statement.tokens)
         real = self.real(path)  # PHP's __FILE__ and __DIR__ have symbolic links resolved
         target = string_expression(statement.tokens[1:end], variables, {
             "__DIR__": str(real.parent), "__FILE__": str(real)})
         if target is None or "\0" in target or depth >= _MAX_INCLUDE_DEPTH:
             return
-        included = Path(os.path.normpath(path.absolute().parent / target))
-        root = self.main.absolute().parent
-        inside = included.relative_to(root).parts[:1] if included.is_relative_to(root) else ()
-        if _CODE_FOLDERS.intersection(inside) or included.resolve() in self.seen:
+        # Decided on the text: a farm's file includes thousands of extensions.
+        name = os.path.normpath(os.path.join(self.folder(path), target))
+        if self.in_code_folder(name):
+            return
+        included = Path(name)
+        if included.resolve() in self.seen:
             return
         try:
             if included.stat().st_size > _MAX_INCLUDE_BYTES:
@@ -120,6 +124,19 @@ class Reader:
             return
         self.run(included, parsed, depth + 1)
 
+    def folder(self, path: Path) -> str:
+        """The absolute folder of `path`, worked out once per file."""
+        if path not in self._folders:
+            self._folders[path] = str(path.absolute().parent)
+        return self._folders[path]
+
+    def in_code_folder(self, name: str) -> bool:
+        """Whether the normalised absolute path `name` is in one of the MediaWiki tree's
+        code folders (`$IP/extensions/...`)."""
+        prefix = self._root_prefix
+        return name.startswith(prefix) and (
+            name[len(prefix):].split(os.sep, 1)[0] in _CODE_FOLDERS)
+
     def assign(self, path: Path, parsed: PhpFile, statement: Statement) -> None:
         name = statement.target
         assert name is not None
@@ -129,10 +146,10 @@ class Reader:
         if statement.operator != "=" or any(isinstance(k, Unparsed) for k in keys):
             updated = Unparsed(parsed.text(statement.start, statement.end))
         elif not keys:
-            updated = copy.deepcopy(statement.value)
+            updated = _own(statement.value)
         else:
             current = self.values.get(name)
-            updated = _set_key(current, keys, copy.deepcopy(statement.value))
+            updated = _set_key(current, keys, _own(statement.value))
             if updated is None:
                 updated = current if isinstance(current, Unparsed) else Unparsed(
                     parsed.text(statement.start, statement.end))
@@ -191,6 +208,14 @@ class _Strings(Mapping[str, str]):
 
     def __len__(self) -> int:
         return sum(1 for _name in self)
+
+
+def _own(value: Value) -> Value:
+    """A copy of `value` the Reader may change: arrays are copied, all the way down;
+    everything else (strings, numbers, Unparsed) cannot change and is shared."""
+    if isinstance(value, dict):
+        return {key: _own(item) for key, item in value.items()}
+    return value
 
 
 def _set_key(current: Value, keys: tuple[object, ...], value: Value) -> Value | None:

@@ -27,7 +27,8 @@ class Layout:
     def __init__(self, parsed: PhpFile) -> None:
         self.parsed = parsed
         self.stop: Statement | None = next(
-            (s for s in parsed.statements if s.depth == 0 and s.keyword in _STOPS), None)
+            (s for s in parsed.statements
+             if s.depth == 0 and s.target is None and s.keyword in _STOPS), None)
         """The first top-level statement after which PHP runs nothing of this file."""
         comments = parsed.comments()
         begins = [t for t in comments if is_marker(t.text, BEGIN_MARKER)]

@@ -36,6 +36,7 @@ from wizard.mediawiki.localsettings.model import (
 )
 from wizard.mediawiki.localsettings.source import (
     changed_error,
+    forget_parsed,
     newline_of,
     os_reason,
     parse_source,
@@ -202,6 +203,7 @@ def _apply(old: bytes, edits: list[Edit]) -> tuple[bytes, Callable[[int], int]]:
 def _commit(path: Path, old: bytes, new: bytes, now: datetime | None,
             ) -> tuple[Path, LintOutcome, str]:
     """Lint `new`, back up `old`, then replace the file atomically if it is still `old`."""
+    forget_parsed()
     lint, lint_message = lint_before_write(new, old, path)
     _check_writable(path)
     try:

@@ -11,6 +11,7 @@ from wizard.mediawiki.localsettings.model import Problem, SmtpConfig, SmtpState,
 from wizard.mediawiki.localsettings.source import newline_of, parse_source, read_source
 from wizard.mediawiki.pear import pear_mail_version
 from wizard.mediawiki.php import PhpArray, Unparsed, Value, find_calls
+from wizard.mediawiki.php.memory import collector_paused
 from wizard.model.i18n import _
 from wizard.model.settings import Security, Settings, SettingsError, parse_host
 
@@ -24,7 +25,8 @@ def read_localsettings(path: Path) -> WikiConfig:
     parsed = parse_source(raw, path)
     layout = Layout(parsed)
     reader = Reader(path)
-    reader.run(path, parsed, 0)
+    with collector_paused():  # its values are copies of arrays: many objects, no cycles
+        reader.run(path, parsed, 0)
     problems = reader.problems
     if layout.damage:
         problems.append(Problem(path, layout.damage_line, layout.damage))

@@ -16,6 +16,7 @@ from wizard.model.i18n import _
 
 __all__ = [
     "changed_error",
+    "forget_parsed",
     "newline_of",
     "os_reason",
     "parse_source",
@@ -57,6 +58,13 @@ def parse_source(raw: bytes, path: Path) -> PhpFile:
 @functools.lru_cache(maxsize=1)
 def _parse(raw: bytes) -> PhpFile:
     return parse(raw)
+
+
+def forget_parsed() -> None:
+    """Drop the kept parse: once a patch is planned nothing reads it again, and a
+    farm's file is hundreds of thousands of objects that the interpreter would walk
+    again when it exits."""
+    _parse.cache_clear()
 
 
 def newline_of(raw: bytes) -> str:

@@ -8,13 +8,17 @@ string's body into literal text and simple `$name` parts.
 from __future__ import annotations
 
 import bisect
+import functools
+import itertools
+import operator
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import NamedTuple
 
 from wizard.errors import WizardError
+from wizard.mediawiki.php.memory import collector_paused
 from wizard.mediawiki.php.text import latin1
 from wizard.model.i18n import _
 
@@ -25,6 +29,7 @@ __all__ = [
     "Var",
     "significant",
     "string_parts",
+    "token_kind",
     "tokenize",
 ]
 
@@ -105,19 +110,45 @@ _OPERATOR = re.compile("|".join(map(re.escape, _OPERATORS)))
 # A backslash escapes the next character, whatever it is; no nested repetition, so an
 # unclosed string fails in linear time.
 _SINGLE_QUOTED_REST = re.compile(r"(?:[^'\\]|\\.)*'", re.DOTALL)
-# The tokens that make up most of a file, in one pass of one regex: each alternative
-# gives exactly what `next_token` gives for a token starting with that character, and
-# characters that start anything else (`?>`, comments, `"`, heredoc, casts, `.5`, an
-# unclosed string) do not match, so `next_token` handles them.
-_FAST = re.compile(
-    rf"(?P<{TokenKind.WHITESPACE.name}>[ \t\r\n]+)"
-    rf"|(?P<{TokenKind.VARIABLE.name}>\$(?:{_LABEL}))"
-    rf"|(?P<{TokenKind.NAME.name}>\\?{_LABEL}(?:\\{_LABEL})*)"
-    rf"|(?P<{TokenKind.NUMBER.name}>(?=[0-9])(?:{_NUMBER.pattern}))"
-    rf"|(?P<{TokenKind.STRING.name}>'(?:[^'\\]|\\.)*')"
-    rf"|(?P<{TokenKind.OPERATOR.name}>(?=[^?#/<(.\"'`$\\ \t\r\n{_NAME_CHAR}])"
-    rf"(?:{_OPERATOR.pattern}|.))", re.DOTALL)
-_FAST_KINDS = {kind.name: kind for kind in TokenKind}
+# Nearly every token of a file, read by one regex in one `finditer` pass. The
+# alternatives mirror `next_token` in its order and give exactly what it gives for a
+# token starting there; where `next_token` must decide (a closing tag, `__halt_compiler`,
+# a heredoc, a string with `{$`/`${` or a backtick, an unclosed quote) an empty
+# lookahead matches instead, which stops the pass and hands that token to `next_token`.
+# Each kind's alternative is a group; `lastindex` names it. The last one matches any
+# character, so each match starts where the one before ended: no text is skipped, and
+# `finditer` never searches ahead.
+_FAST_ALTERNATIVES: list[tuple[TokenKind | None, str]] = [
+    (TokenKind.WHITESPACE, r"[ \t\r\n]+"),
+    # Characters that start nothing but a one-character operator: first, being common.
+    (TokenKind.OPERATOR, r"[\[\];,){}~@]"),
+    (None, r"(?=\?>)"),
+    (TokenKind.OPERATOR, r"\#\["),
+    (TokenKind.COMMENT, r"(?:\#|//)[^\r\n?]*(?:\?(?!>)[^\r\n?]*)*"),
+    # PHP only warns about an unterminated comment and ignores the rest.
+    (TokenKind.COMMENT, r"/\*(?:.*?\*/|.*)"),
+    (TokenKind.STRING, r"'(?:[^'\\]|\\.)*'"),
+    (TokenKind.STRING, r'"(?:[^"\\{$]|\\.|\{(?!\$)|\$(?!\{))*"'),
+    (None, r"(?=['\"`]|<<<)"),
+    (TokenKind.VARIABLE, rf"\$(?:{_LABEL})"),
+    (TokenKind.NUMBER, rf"(?=\.?[0-9])(?:{_NUMBER.pattern})"),
+    (None, rf"(?=(?i:__halt_compiler)(?![{_NAME_CHAR}]|\\[{_NAME_START}]))"),
+    (TokenKind.NAME, _NAME.pattern),
+    (TokenKind.CAST, rf"(?i:{_CAST.pattern})"),
+    (TokenKind.OPERATOR, _OPERATOR.pattern),
+    (TokenKind.OPERATOR, "."),
+]
+_FAST = re.compile("|".join(f"({pattern})" if kind else pattern
+                            for kind, pattern in _FAST_ALTERNATIVES), re.DOTALL)
+_FAST_KINDS = [None, *(kind for kind, _pattern in _FAST_ALTERNATIVES if kind)]
+"""The kind of each group of `_FAST`, by group number."""
+_FAST_CHUNK = 4096
+"""Tokens made per batch: bounds the match objects held at once."""
+_match_text = re.Match.group
+_match_start = re.Match.start
+_match_end = re.Match.end
+_match_group_number = re.Match.lastindex.__get__
+_new_token = functools.partial(tuple.__new__, Token)
 
 
 class Lexer:
@@ -126,6 +157,8 @@ class Lexer:
     def __init__(self, text: str) -> None:
         self.text = text
         self.line_starts = [0] + [m.end() for m in _NEWLINE.finditer(text)]
+        self.lone_newlines = "\r" not in text
+        """Every line ends with `\n` alone, so counting those counts lines."""
 
     def line(self, offset: int) -> int:
         return bisect.bisect_right(self.line_starts, offset)
@@ -147,21 +180,43 @@ class Lexer:
                 break
             out.append(self._token(TokenKind.OPEN_TAG, tag.start(), tag.end()))
             pos = tag.end()
-            # The loop that runs once per token: lookups bound to locals, no calls but
-            # the regex, for a megabyte file has some 300,000 tokens.
-            fast_match, kinds, starts = _FAST.match, _FAST_KINDS, self.line_starts
             while pos < n:
-                if fast := fast_match(text, pos):
-                    kind, end = kinds[fast.lastgroup or ""], fast.end()
-                else:
-                    kind, end = self.next_token(pos)
-                out.append(Token(kind, text[pos:end], pos, end, bisect.bisect_right(starts, pos)))
+                pos = self._fast_tokens(out, pos)
+                if pos >= n:
+                    break
+                kind, end = self.next_token(pos)
+                out.append(self._token(kind, pos, end))
                 pos = end
                 if kind is TokenKind.CLOSE_TAG:
                     break
                 if kind is TokenKind.NAME and out[-1].text.lower() == "__halt_compiler":
                     pos = self._halt(out, pos)
         return out
+
+    def _fast_tokens(self, out: list[Token], pos: int) -> int:
+        """Append the tokens `_FAST` reads from `pos` on; where they stop.
+
+        A megabyte of settings is some 300,000 tokens, so there is no Python code per
+        token: the matches are taken up to the first empty one, and their texts, offsets,
+        kinds and lines become tokens through C-level `map` calls.
+        """
+        matches = itertools.takewhile(_match_text, _FAST.finditer(self.text, pos))
+        while chunk := list(itertools.islice(matches, _FAST_CHUNK)):
+            starts = list(map(_match_start, chunk))
+            texts = list(map(_match_text, chunk))
+            if self.lone_newlines:
+                # The tokens run on without a gap, so each one's line is the first's
+                # plus the newlines before it, counted in C.
+                lines: Iterable[int] = itertools.accumulate(
+                    map(str.count, texts, itertools.repeat("\n", len(texts) - 1)),
+                    initial=self.line(starts[0]))
+            else:
+                lines = map(functools.partial(bisect.bisect_right, self.line_starts), starts)
+            kinds = map(_FAST_KINDS.__getitem__, map(_match_group_number, chunk))
+            out.extend(map(_new_token, zip(kinds, texts, starts, map(_match_end, chunk),
+                                           lines, strict=True)))
+            pos = chunk[-1].end()
+        return pos
 
     def _halt(self, out: list[Token], pos: int) -> int:
         """PHP compiles nothing after `__halt_compiler();` (or `...() ?>`): the tokens
@@ -269,19 +324,25 @@ class Lexer:
 
 def tokenize(source: bytes | str) -> list[Token]:
     """Every token of `source`, whitespace and comments included; offsets are bytes."""
-    return Lexer(latin1(source)).tokens()
+    with collector_paused():
+        return Lexer(latin1(source)).tokens()
 
 
 _TRIVIA = (TokenKind.WHITESPACE, TokenKind.COMMENT, TokenKind.OPEN_TAG)
+_CARRIES_CODE = {kind: kind not in _TRIVIA for kind in TokenKind}
+token_kind = operator.itemgetter(0)
+"""A token's kind, as a C-level function for `map`."""
 
 
 def significant(tokens: Sequence[Token]) -> list[Token]:
     """The tokens that carry code: no whitespace, comments or opening tags."""
-    return [t for t in tokens if t.kind not in _TRIVIA]
+    return list(itertools.compress(tokens, map(_CARRIES_CODE.__getitem__,
+                                               map(token_kind, tokens))))
 
 
 # --- String bodies ----------------------------------------------------------------------
 
+_STRING_SPECIAL = re.compile(r"[\\$]|\{\$")
 _BRACED_VARIABLE = re.compile(rf"\{{\$({_LABEL})\}}")
 _INDEX_OR_PROPERTY = re.compile(rf"\[|->[{_NAME_START}]")
 _SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "v": "\v", "e": "\x1b", "f": "\f",
@@ -311,12 +372,17 @@ def string_parts(token: Token) -> list[str | Var] | None:
     if text[0] == "'":
         body = text[1:-1]
         return [_SINGLE_QUOTED_ESCAPE.sub(r"\1", body) if "\\" in body else body]
-    body, i = text[1:-1], 0
+    body = text[1:-1]
+    if "\\" not in body and "$" not in body:
+        return [body]
     parts: list[str | Var] = []
     chunk: list[str] = []
-    while i < len(body):
-        ch = body[i]
-        if ch == "\\":
+    i = 0
+    # Only a backslash, `$` or `{$` is not itself: the text between them is copied whole.
+    while special := _STRING_SPECIAL.search(body, i):
+        chunk.append(body[i:special.start()])
+        i = special.start()
+        if body[i] == "\\":
             decoded, i = _escape(body, i + 1)
             if decoded is None:
                 return None
@@ -334,11 +400,12 @@ def string_parts(token: Token) -> list[str | Var] | None:
         elif body.startswith(("{$", "${"), i):
             return None
         else:
-            chunk.append(ch)
+            chunk.append(body[i])
             i += 1
             continue
         parts.extend(["".join(chunk), Var(match.group(1))])
         chunk = []
+    chunk.append(body[i:])
     parts.append("".join(chunk))
     return [part for part in parts if part != ""] or [""]
 

@@ -7,14 +7,32 @@ anywhere in the file, and the evaluation of simple string expressions (include p
 
 from __future__ import annotations
 
+import functools
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeAlias
 
 from wizard.mediawiki.php.brackets import CLOSERS, OPENERS, closer, is_op, split
-from wizard.mediawiki.php.lexer import Lexer, Token, TokenKind, Var, significant, string_parts
+from wizard.mediawiki.php.codes import (
+    ASSIGN_OPERATORS,
+    OPENER_CODES,
+    SCALAR_ASSIGNMENT,
+    SIMPLE,
+    code,
+)
+from wizard.mediawiki.php.lexer import (
+    Lexer,
+    Token,
+    TokenKind,
+    Var,
+    significant,
+    string_parts,
+    token_kind,
+)
+from wizard.mediawiki.php.memory import collector_paused
 from wizard.mediawiki.php.text import display, utf8
-from wizard.mediawiki.php.values import LiteralReader, Unparsed, Value, array_key
+from wizard.mediawiki.php.values import LiteralReader, Unparsed, Value, array_key, scalar
 
 __all__ = [
     "APPEND",
@@ -40,11 +58,6 @@ APPEND = _Append()
 
 Key: TypeAlias = "int | str | _Append | Unparsed"
 """One index of an assignment's target: a literal key, APPEND, or an expression."""
-
-ASSIGN_OPERATORS = frozenset({
-    "=", ".=", "+=", "-=", "*=", "/=", "%=", "**=", "??=", "|=", "&=", "^=", "<<=", ">>=",
-})
-
 
 @dataclass(frozen=True)
 class Statement:
@@ -96,8 +109,14 @@ class PhpFile:
         """Source between two byte offsets, decoded for display."""
         return display(self.source[start:end])
 
+    @functools.cached_property
+    def _comments(self) -> tuple[Token, ...]:
+        # Kept: reading and then patching a file looks for its markers twice.
+        return tuple(itertools.compress(self.tokens, map(TokenKind.COMMENT.__eq__,
+                                                         map(token_kind, self.tokens))))
+
     def comments(self) -> list[Token]:
-        return [t for t in self.tokens if t.kind is TokenKind.COMMENT]
+        return list(self._comments)
 
 
 _CONTROL = frozenset({"if", "elseif", "while", "for", "foreach", "switch", "declare"})
@@ -111,6 +130,7 @@ class _Parser:
     def __init__(self, text: str, tokens: Sequence[Token]) -> None:
         self.literal = LiteralReader(text)
         self.toks = significant(tokens)
+        self.code = code(self.toks)
         self.i = 0
         self.out: list[Statement] = []
 
@@ -127,8 +147,9 @@ class _Parser:
         return token is not None and token.kind is TokenKind.OPERATOR and token.text == text
 
     def run(self) -> list[Statement]:
-        while self.i < len(self.toks):
-            if self.is_op("}"):
+        code = self.code
+        while self.i < len(code):
+            if code[self.i] == "}":
                 self.i += 1  # a stray closing brace: PHP would refuse the file
                 continue
             self.statement(0)
@@ -137,6 +158,9 @@ class _Parser:
     def statement(self, depth: int) -> None:
         token = self.peek()
         if token is None:
+            return
+        if token.kind is TokenKind.VARIABLE:
+            self.simple(depth)  # the usual case; a variable starts no structure
             return
         word = self.word()
         if token.kind in (TokenKind.INLINE_HTML, TokenKind.CLOSE_TAG):
@@ -227,9 +251,24 @@ class _Parser:
                 self.i += 1
 
     def simple(self, depth: int) -> None:
-        start, depth_in = self.i, 0
-        while self.i < len(self.toks):
-            token = self.toks[self.i]
+        start = self.i
+        end = SIMPLE.match(self.code, start).end()  # type: ignore[union-attr]  # may be empty
+        stop = self.code[end:end + 1]
+        if stop in OPENER_CODES:
+            end = self.walk(start)  # brackets nested deeper than `SIMPLE` follows
+        elif stop == ";":
+            end += 1
+        if end == start:
+            self.i = start + 1
+            return
+        self.i = end
+        self.out.append(self.make(start, end, depth))
+
+    def walk(self, start: int) -> int:
+        """End of the simple statement at `start`, token by token."""
+        i, depth_in = start, 0
+        while i < len(self.toks):
+            token = self.toks[i]
             if token.kind is TokenKind.CLOSE_TAG and depth_in == 0:
                 break  # `?>` ends a statement like `;`
             if token.kind is TokenKind.OPERATOR:
@@ -240,25 +279,46 @@ class _Parser:
                         break  # the enclosing block's brace
                     depth_in -= 1
                 elif token.text == ";" and depth_in == 0:
-                    self.i += 1
-                    break
-            self.i += 1
-        if self.i == start:
-            self.i += 1
-            return
-        self.out.append(self.make(self.toks[start:self.i], depth))
+                    return i + 1
+            i += 1
+        return i
 
-    def make(self, tokens: list[Token], depth: int) -> Statement:
+    def make(self, start: int, end: int, depth: int) -> Statement:
+        tokens = self.toks[start:end]
         first, last = tokens[0], tokens[-1]
-        assignment = self.assignment(tokens[:-1] if is_op(last, ";") else tokens)
-        target, keys, operator, value = assignment or (None, (), None, None)
+        assignment: tuple[str, tuple[Key, ...], str, Value] | None
+        if SCALAR_ASSIGNMENT.fullmatch(self.code, start, end):
+            assignment = self.scalar_assignment(start)
+        else:
+            assignment = self.assignment(tokens[:-1] if is_op(last, ";") else tokens)
+        target, keys, operator_text, value = assignment or (None, (), None, None)
         return Statement(first.start, last.end, first.line, last.line, depth, tuple(tokens),
-                         target=target, keys=keys, operator=operator, value=value)
+                         target=target, keys=keys, operator=operator_text, value=value)
+
+    def scalar_assignment(self, start: int) -> tuple[str, tuple[Key, ...], str, Value]:
+        """`assignment` of a statement `SCALAR_ASSIGNMENT` matches, without the bracket
+        walks: each key and the value is one token."""
+        toks, code = self.toks, self.code
+        keys: list[Key] = []
+        i = start + 1
+        while code[i] == "[":
+            if code[i + 1] == "]":
+                keys.append(APPEND)
+                i += 2
+            else:
+                keys.append(self.key(toks[i + 1:i + 2]))
+                i += 3
+        return toks[start].text[1:], tuple(keys), toks[i].text, scalar(toks[i + 1])
+
+    def key(self, inner: list[Token]) -> Key:
+        raw = self.literal.value(inner)
+        normal = None if isinstance(raw, Unparsed | dict) else array_key(raw)
+        return self.literal.unparsed(inner) if normal is None else normal
 
     def assignment(self, body: list[Token]) -> tuple[str, tuple[Key, ...], str, Value] | None:
         """`$name[key]... op value` split into its parts, or None."""
-        if body[0].kind is not TokenKind.VARIABLE:
-            return None
+        if not body or body[0].kind is not TokenKind.VARIABLE:
+            return None  # not an assignment, or an empty statement: `;;`
         keys: list[Key] = []
         i = 1
         while i < len(body) and is_op(body[i], "["):
@@ -266,12 +326,7 @@ class _Parser:
             if close < 0:
                 return None
             inner = body[i + 1:close]
-            if not inner:
-                keys.append(APPEND)
-            else:
-                raw = self.literal.value(inner)
-                normal = None if isinstance(raw, Unparsed | dict) else array_key(raw)
-                keys.append(self.literal.unparsed(inner) if normal is None else normal)
+            keys.append(self.key(inner) if inner else APPEND)
             i = close + 1
         if i >= len(body) or body[i].kind is not TokenKind.OPERATOR or (
                 body[i].text not in ASSIGN_OPERATORS):
@@ -283,9 +338,10 @@ def parse(source: bytes | str) -> PhpFile:
     """Tokens and statements of a PHP file; raises PhpSyntaxError if it cannot be read."""
     raw = source.encode("utf-8") if isinstance(source, str) else source
     text = raw.decode("latin-1")
-    tokens = Lexer(text).tokens()
-    statements = _Parser(text, tokens).run()
-    return PhpFile(raw, tuple(tokens), tuple(statements))
+    with collector_paused():
+        tokens = Lexer(text).tokens()
+        statements = _Parser(text, tokens).run()
+        return PhpFile(raw, tuple(tokens), tuple(statements))
 
 
 def find_calls(php: PhpFile, *names: str) -> list[Call]:
@@ -297,8 +353,11 @@ def find_calls(php: PhpFile, *names: str) -> list[Call]:
     tokens = significant(php.tokens)
     reader = LiteralReader(php.source.decode("latin-1"))
     calls: list[Call] = []
-    for i, token in enumerate(tokens):
-        if token.kind is not TokenKind.NAME or token.text.lower().lstrip("\\") not in wanted:
+    at_names = itertools.compress(itertools.count(), map(TokenKind.NAME.__eq__,
+                                                         map(token_kind, tokens)))
+    for i in at_names:
+        token = tokens[i]
+        if token.text.lower().lstrip("\\") not in wanted:
             continue
         before = tokens[i - 1].text.lower() if i else ""
         if before in ("->", "?->", "::", "function", "new", "const"):

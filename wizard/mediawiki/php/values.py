@@ -29,6 +29,7 @@ __all__ = [
     "array_key",
     "literal",
     "next_index",
+    "scalar",
 ]
 
 PHP_INT_MAX = 2**63 - 1
@@ -72,20 +73,27 @@ def _number(text: str) -> int | float | None:
     return float(value) if value > PHP_INT_MAX else value
 
 
-def _scalar(token: Token) -> PhpScalar | Unparsed:
-    if token.kind is TokenKind.STRING:
+_WORDS: dict[str, PhpScalar] = {"true": True, "false": False, "null": None}
+
+
+def scalar(token: Token) -> PhpScalar | Unparsed:
+    """The value of a one-token expression."""
+    kind, text = token.kind, token.text
+    if kind is TokenKind.STRING:
+        if text[0] == "'" and "\\" not in text and text.isascii():
+            return text[1:-1]  # the usual string: its text is its value
         parts = string_parts(token)
         if parts is not None and len(parts) == 1 and isinstance(parts[0], str):
             return utf8(parts[0])
-    elif token.kind is TokenKind.NUMBER:
-        number = _number(token.text)
+    elif kind is TokenKind.NUMBER:
+        number = _number(text)
         if number is not None:
             return number
-    elif token.kind is TokenKind.NAME:
-        word = token.text.lower().lstrip("\\")
-        if word in ("true", "false", "null"):
-            return {"true": True, "false": False, "null": None}[word]
-    return Unparsed(display_latin1(token.text), (token,))
+    elif kind is TokenKind.NAME:
+        word = text.lower().lstrip("\\")
+        if word in _WORDS:
+            return _WORDS[word]
+    return Unparsed(display_latin1(text), (token,))
 
 
 _INT_KEY = re.compile(r"(?:0|-?[1-9][0-9]*)\Z")
@@ -137,7 +145,7 @@ class LiteralReader:
             return Unparsed("")
         first, last = tokens[0], tokens[-1]
         if len(tokens) == 1:
-            return _scalar(first)
+            return scalar(first)
         if first.kind is TokenKind.OPERATOR and first.text in "-+":
             operand = self.value(tokens[1:])
             if isinstance(operand, int | float) and not isinstance(operand, bool):
