@@ -18,7 +18,8 @@ The servers run on loopback in a process of their own (`bench/loopback.py`).
 swaks, the other baseline worth having for the check, is used when installed.
 Run from the repository root (as root for the discovery row, whose servers listen on
 ports 465 and 587 of 127.0.0.2 and 127.0.0.3):
-`python bench/answers.py [--runs N]`; it prints README's table.
+`python bench/answers.py [--runs N] [--only GROUP ...]`; it prints README's table
+(GROUP: discovery, host-step, cli, screen).
 """
 
 from __future__ import annotations
@@ -129,6 +130,15 @@ def discovery_rows(info: dict[str, object], env: dict[str, str], runs: int) -> l
     rows.append(_row("the same with `--wait-all` (every probe answers or times out), "
                      "whole process", _median_of(waited, 1), "", "the deadline", None,
                      _seconds))
+    return rows
+
+
+def host_step_rows(info: dict[str, object], env: dict[str, str], runs: int) -> list[Row]:
+    """The discovery row's zone in the wizard's Host step (`bench/host_step.py`)."""
+    if info["dns"] is None:
+        print("the Host step row is skipped: its servers need root (ports 465 and 587)",
+              file=sys.stderr)
+        return []
     host_step = [sys.executable, str(ROOT / "bench/host_step.py"), str(info["dns"]),
                  f"{DEADLINE:g}"]
     try:
@@ -136,11 +146,10 @@ def discovery_rows(info: dict[str, object], env: dict[str, str], runs: int) -> l
                                       text=True, check=True).stdout) for _run in range(runs)]
     except (subprocess.CalledProcessError, ValueError) as exc:
         print(f"the Host step row is left out: {exc}", file=sys.stderr)
-    else:
-        rows.append(_row("the same in the wizard's Host step: the first suggestion shown "
-                         "after the address is typed", summary([(t, DEADLINE) for t in typed]),
-                         "", "the deadline", 0.2, _seconds))
-    return rows
+        return []
+    return [_row("the same in the wizard's Host step: the first suggestion shown after the "
+                 "address is typed (the step waits 0.5 s for typing to pause)",
+                 summary([(t, DEADLINE) for t in typed]), "", "the deadline", 0.2, _seconds)]
 
 
 def _seconds(seconds: float) -> str:
@@ -176,10 +185,21 @@ def markdown(rows: list[Row], runs: int) -> str:
     return "\n".join(lines)
 
 
+ROWS: dict[str, Callable[[dict[str, object], dict[str, str], int], list[Row]]] = {
+    "discovery": discovery_rows,
+    "host-step": host_step_rows,
+    "cli": cli_rows,
+    "screen": lambda _info, env, runs: screen_rows(env, runs),
+}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7, help="paired runs per row (≥ 7)")
-    runs = parser.parse_args().runs
+    parser.add_argument("--only", action="append", choices=sorted(ROWS),
+                        help="measure only these groups of rows (repeatable); all by default")
+    args = parser.parse_args()
+    runs, groups = args.runs, args.only or list(ROWS)
     with tempfile.TemporaryDirectory() as folder:
         home = Path(folder) / "home"
         home.mkdir()
@@ -190,11 +210,10 @@ def main() -> None:
         assert servers.stdout is not None
         try:
             info = json.loads(servers.stdout.readline())
-            rows = [*discovery_rows(info, env, runs), *cli_rows(info, env, runs),
-                    *screen_rows(env, runs)]
+            rows = [row for group in groups for row in ROWS[group](info, env, runs)]
         finally:
             servers.communicate("")
-    if not shutil.which("swaks"):
+    if "cli" in groups and not shutil.which("swaks"):
         print("swaks is not installed: its row is left out", file=sys.stderr)
     print(markdown(rows, runs))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.timer import Timer
@@ -12,12 +14,15 @@ from wizard.model.diagnosis import diagnose
 from wizard.model.i18n import N_, _
 from wizard.model.report import Status, Step
 from wizard.model.settings import Security, Settings, SettingsError, parse_host
-from wizard.smtp.discover import Endpoint
 from wizard.smtp.dns import AddressResult
 from wizard.ui.state import Services, WizardState
 from wizard.ui.steps.base import StepScreen
 from wizard.ui.validators import FieldValidator
 from wizard.ui.widgets import CheckList, FieldError
+
+if TYPE_CHECKING:
+    from wizard.smtp.discover import Discovery, Endpoint
+    from wizard.smtp.ports import PortResult
 
 __all__ = ["HostScreen"]
 
@@ -35,7 +40,6 @@ def _check_query(value: str) -> object:
 class HostScreen(StepScreen):
     STEP_ID = "host"
     STEP_TITLE = N_("Host")
-    SHORT_TITLE = N_("Host")
     INTRO = N_("The SMTP server's name or address (smtp.example.org). Or type your e-mail "
                "address or domain and the wizard suggests servers.")
     HELP = N_("Type the host your provider gave you. An address such as you@example.org, "
@@ -74,11 +78,18 @@ class HostScreen(StepScreen):
     def host_edited(self, event: Input.Changed) -> None:
         self.workers.cancel_group(self, "dns")
         self.query_one(CheckList).clear()
-        if self._debounce is not None:
-            self._debounce.stop()
+        self._show_suggestions([])  # they were for the text before this edit
+        self._stop_debounce()
         self.set_hint("")
         if event.validation_result is None or event.validation_result.is_valid:
             self._debounce = self.set_timer(_DEBOUNCE, self._look_up)
+
+    def _stop_debounce(self) -> None:
+        # A look-up started now (Enter, the button) is not started again when the
+        # pause after the last key ends: that would cancel it and begin anew.
+        if self._debounce is not None:
+            self._debounce.stop()
+            self._debounce = None
 
     def _look_up(self) -> None:
         text = self.query_one("#host", Input).value.strip()
@@ -94,6 +105,7 @@ class HostScreen(StepScreen):
 
     @on(Button.Pressed, "#discover")
     def discover_pressed(self) -> None:
+        self._stop_debounce()
         field = self.query_one("#host", Input)
         text = field.value.strip()
         try:
@@ -118,26 +130,41 @@ class HostScreen(StepScreen):
         checks.update_step("discover", None)
         self.bring_into_view(checks)
         self.set_hint(_("Looking for servers…"))
+
+        def progressed(event: Step | PortResult | Discovery) -> None:
+            # The worker runs on the UI's loop: each step is shown as it is decided.
+            if isinstance(event, Step):
+                checks.update_step(event.id, event)
+
         try:
-            found = await self.services.discover(query, timeout=self.state.timeout)
+            # The suggestions come as soon as the best one is known: what could only rank
+            # below it is not waited for (its row says so), nor offered. Typing again or
+            # leaving the step cancels this worker, and with it every probe still running.
+            found = await self.services.discover(query, timeout=self.state.timeout,
+                                                 on_progress=progressed, wait_all=False)
         except SettingsError as exc:
             checks.update_step("discover", Step("discover", Status.FAIL, exc.message))
             self.set_hint(_("No suggestions: type the host your provider gave you."))
             return
         await checks.show_steps(found.report.steps)
-        self._endpoints = [e for e in found.endpoints if e.recommendable]
-        suggestions = self.query_one("#suggestions", OptionList)
-        suggestions.clear_options()
-        suggestions.add_options([Option(_endpoint_label(e)) for e in self._endpoints])
-        suggestions.set_class(not self._endpoints, "-hidden")
+        # A port not waited for is PENDING, never an endpoint: only what answered is offered.
+        self._show_suggestions([e for e in found.endpoints if e.recommendable])
         if "@" in query:
             self.state.address = query
         if self._endpoints:
+            suggestions = self.query_one("#suggestions", OptionList)
             suggestions.highlighted = 0
             suggestions.focus()
             self.set_hint(_("Pick a server with Enter, or type your own."))
         else:
             self.set_hint(_("No server found: type the host your provider gave you."))
+
+    def _show_suggestions(self, endpoints: list[Endpoint]) -> None:
+        self._endpoints = endpoints
+        suggestions = self.query_one("#suggestions", OptionList)
+        suggestions.clear_options()
+        suggestions.add_options([Option(_endpoint_label(e)) for e in endpoints])
+        suggestions.set_class(not endpoints, "-hidden")
 
     @on(OptionList.OptionSelected, "#suggestions")
     def use_suggestion(self, event: OptionList.OptionSelected) -> None:
@@ -150,12 +177,15 @@ class HostScreen(StepScreen):
         self.go_next()
 
     def proceed(self) -> None:
+        self._stop_debounce()
         text = self.query_one("#host", Input).value.strip()
         if "@" in text:
             if self._endpoints:
                 self.query_one("#suggestions", OptionList).focus()
                 self.set_hint(_("Pick one of the suggested servers, or type a host name."))
-            else:
+            elif not any(worker.node is self and worker.group == "dns" and
+                         not worker.is_finished for worker in self.workers):
+                # Typing cancels a look-up, so one still running is for this text.
                 self._discover(text)
             return
         try:

@@ -28,7 +28,6 @@ __all__ = ["PortScreen"]
 class PortScreen(StepScreen):
     STEP_ID = "port"
     STEP_TITLE = N_("Port")
-    SHORT_TITLE = N_("Port")
     INTRO = N_("The candidate ports, probed at once. Pick a row with the arrow keys and "
                "press Enter, or type another port below.")
     HELP = N_("Each row shows what answered: SMTP with STARTTLS (use no prefix), TLS "
@@ -58,7 +57,9 @@ class PortScreen(StepScreen):
         self._batches: dict[Worker[None], list[int]] = {}
         """The ports each running probe worker is waiting for."""
         self._typed: int | None = None
-        """The port the user typed last: the batch's end does not move away from it."""
+        """The port the user typed last: the recommendation does not move away from it."""
+        self._recommended = False
+        """The recommendation was given (the cursor placed): later answers only fill in."""
         self._batches[self._probe(ports)] = ports
 
     @work(exclusive=True, group="port-probe", exit_on_error=False, description="Port probe")
@@ -93,48 +94,72 @@ class PortScreen(StepScreen):
     @on(PortProbed)
     def show_port(self, event: PortProbed) -> None:
         self.query_one(PortTable).show_result(event.result)
-        self._explain()
+        self._advise()
 
     @on(PortsProbed)
     def probing_done(self, event: PortsProbed) -> None:
         table = self.query_one(PortTable)
         for result in event.results:
             table.show_result(result)
+        self._advise()
+
+    def _advise(self) -> None:
+        """After each answer: the hint, and the cursor on the recommended port as soon as
+        that is known (not when every probe has ended). The cursor is placed once, and
+        never moved away from a row the user moved to or a port they typed."""
+        table = self.query_one(PortTable)
         self.state.port_results = list(table.results.values())
-        if table.pending:
-            self._explain()
-            return  # another batch still runs; the last one to end recommends
-        settings = self.state.settings
-        assert settings is not None
-        best = self._best(table)
-        typed = table.results.get(self._typed) if self._typed is not None else None
-        if typed is not None and self._problem(typed) is not None:
-            answer = describe_state(typed.state)[1]
-            self.set_hint(_("Port {port}: {answer}. {advice}").format(
-                port=typed.port, answer=answer,
-                advice=_("Port {best} works; Next asks before keeping {port}.").format(
-                    best=best, port=typed.port) if best is not None else
-                _("Next asks before keeping it.")))
-        elif typed is not None:
-            self.set_hint(_("Port {port} fits the prefix.").format(port=typed.port))
-        elif best is not None:
-            table.select_port(best)
-            self.set_hint(_("Recommended: port {port}. Enter takes it.").format(port=best))
-        else:
-            self.set_hint(_("No port speaks what the prefix needs: go back and change it, "
-                            "or try another port."))
+        known, best = self._recommendation(table)
+        if self._typed is not None:
+            typed = table.results.get(self._typed)
+            if typed is not None:
+                self.set_hint(self._typed_hint(typed, best if known else None))
+        elif known and not self._recommended:
+            self._recommended = True
+            if best is None:
+                self.set_hint(_("No port speaks what the prefix needs: go back and change "
+                                "it, or try another port."))
+            elif table.moved_by_user:
+                self.set_hint(_("Recommended: port {port}; Enter takes the highlighted "
+                                "row.").format(port=best))
+            else:
+                table.select_port(best)
+                self.set_hint(_("Recommended: port {port}. Enter takes it.").format(port=best))
         self._explain()
 
-    def _best(self, table: PortTable) -> int | None:
-        """The port to recommend: the current one if it fits, else the first that does."""
+    def _typed_hint(self, typed: PortResult, best: int | None) -> str:
+        if self._problem(typed) is None:
+            return _("Port {port} fits the prefix.").format(port=typed.port)
+        answer = describe_state(typed.state)[1]
+        return _("Port {port}: {answer}. {advice}").format(
+            port=typed.port, answer=answer,
+            advice=_("Port {best} works; Next asks before keeping {port}.").format(
+                best=best, port=typed.port) if best is not None else
+            _("Next asks before keeping it."))
+
+    def _recommendation(self, table: PortTable) -> tuple[bool, int | None]:
+        """(known yet?, the port to recommend): the current port if it fits, else the
+        first that fits in row order. So it is known once the current port has answered
+        and fits, or it has not fitted and every row above the first fitting one has
+        answered (or been cancelled); slower rows below cannot change it."""
         settings = self.state.settings
         assert settings is not None
-        fitting = [port for port, result in table.results.items()
-                   if self._problem(result) is None]
-        if settings.port in fitting:
-            return settings.port
-        order = [int(str(key.value)) for key in table.rows]
-        return next((port for port in order if port in fitting), None)
+        waiting = set(table.pending)
+
+        def fits(port: int) -> bool:
+            result = table.results.get(port)
+            return result is not None and self._problem(result) is None
+
+        if fits(settings.port):
+            return True, settings.port
+        if settings.port in waiting:
+            return False, None
+        for port in (int(str(key.value)) for key in table.rows):
+            if port in waiting:
+                return False, None
+            if fits(port):
+                return True, port
+        return True, None
 
     def _problem(self, result: PortResult) -> str | None:
         settings = self.state.settings

@@ -24,6 +24,8 @@ _STATE_TEXT: dict[PortState, tuple[str, str, str]] = {
     PortState.SILENT: ("✗", N_("silent"), N_("connects, but sends no greeting")),
     PortState.NOT_SMTP: ("✗", N_("not SMTP"), N_("another service on this port")),
     PortState.ERROR: ("✗", N_("error"), N_("could not connect")),
+    # Only a discovery that returned early has these; the mapping stays total all the same.
+    PortState.PENDING: ("·", N_("waiting"), N_("not answered yet (not waited for)")),
 }
 _GRACE = 2.0
 """Seconds past the deadline before a row that never answered says it timed out."""
@@ -49,6 +51,9 @@ class PortTable(DataTable[str]):
         self._cancelled: set[int] = set()
         self._frame = 0
         self._timer: Timer | None = None
+        self._placed: str | None = None
+        """The row the program last put the cursor on (a key)."""
+        self._moved = False
 
     def on_mount(self) -> None:
         self.add_column(_("Port"), key="port", width=6)
@@ -60,6 +65,8 @@ class PortTable(DataTable[str]):
         """One pending row per port, each with a spinner until its result arrives."""
         self.clear()
         self.results = {}
+        self._moved = False
+        self._placed = str(ports[0]) if ports else None  # where a new table's cursor starts
         for port in ports:
             self.add_port(port)
 
@@ -99,7 +106,21 @@ class PortTable(DataTable[str]):
 
     def select_port(self, port: int) -> None:
         if str(port) in self.rows:
+            self._placed = str(port)
             self.move_cursor(row=self.get_row_index(str(port)))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        # Not stopped: the screen explains the row too.
+        if event.row_key.value != self._placed:
+            self._moved = True
+
+    @property
+    def moved_by_user(self) -> bool:
+        """The user has moved the cursor (keys, mouse) since the table began: it is not
+        to be moved away from the row they chose. The cursor's own row is compared too,
+        for a move whose message has not been handled yet."""
+        selected = self.selected_port
+        return self._moved or (selected is not None and str(selected) != self._placed)
 
     @property
     def selected_port(self) -> int | None:
