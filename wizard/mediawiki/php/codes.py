@@ -37,13 +37,15 @@ OPENER_CODES = frozenset("([{#")
 def _group(depth: int) -> str:
     """A bracketed run of codes, brackets inside nested up to `depth` deep."""
     inside = r"[^([{#)\]}]" if depth == 1 else rf"(?:[^([{{#)\]}}]|{_group(depth - 1)})"
-    return rf"[([{{#]{inside}*+[)\]}}]"
+    return rf"[([{{#]{inside}*[)\]}}]"
 
 
 # A simple statement runs to a `;`, `?>` or closing brace outside brackets; inside them
-# anything goes. Brackets nest three deep here (deeper ones go token by token). The
-# quantifiers are possessive: no backtracking, so every code is looked at once.
-SIMPLE = re.compile(rf"(?:[^;x([{{#)\]}}]|{_group(3)})*+")
+# anything goes. Brackets nest three deep here (deeper ones go token by token). At each
+# code at most one alternative can match (a bracket group starts with the opener the
+# other excludes), so giving back on a failed group costs one look per code given back.
+# Not possessive quantifiers: Python 3.11.2 (Debian 12) gets `*+` inside groups wrong.
+SIMPLE = re.compile(rf"(?:[^;x([{{#)\]}}]|{_group(3)})*")
 # `$name[k]...[] = v;` where each key and the value is one token: what most lines of a
 # big settings file are.
 SCALAR_ASSIGNMENT = re.compile(r"v(?:\[[^([{#)\]}]?\])*[=a][^([{#)\]};x];?")
