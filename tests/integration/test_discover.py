@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.dns_server import DnsServer
+from tests.support.dns_server import DnsServer, two_srv_hosts
 from tests.support.servers import SmtpServer
 from wizard.model.report import Status, Step
 from wizard.model.settings import Security, SettingsError
@@ -332,16 +332,6 @@ async def test_custom_domains_at_chinese_providers_and_in_the_ispdb(
     summary = other.report.step("provider").summary
     assert "ISPDB: Yandex Mail" in summary and "under yandex.net" in summary
     assert other.to_dict()["candidates"][0]["source"] == "ispdb"
-
-
-def two_srv_hosts(first: int, second: int) -> dict[str, dict[str, list[str]]]:
-    """SRV records for first.example.test (ranked first) and second.example.test."""
-    return {
-        "_submission._tcp.example.test": {"SRV": [f"0 1 {first} first.example.test.",
-                                                  f"1 1 {second} second.example.test."]},
-        "first.example.test": {"A": ["127.0.0.1"]},
-        "second.example.test": {"A": ["127.0.0.1"]},
-    }
 
 
 async def test_the_answer_comes_before_probes_that_cannot_change_it(

@@ -54,6 +54,16 @@ def make_resolver(port: int, host: str = "127.0.0.1") -> dns.asyncresolver.Resol
     return resolver
 
 
+def two_srv_hosts(first: int, second: int) -> dict[str, dict[str, list[str]]]:
+    """SRV records for first.example.test (ranked first) and second.example.test."""
+    return {
+        "_submission._tcp.example.test": {"SRV": [f"0 1 {first} first.example.test.",
+                                                  f"1 1 {second} second.example.test."]},
+        "first.example.test": {"A": ["127.0.0.1"]},
+        "second.example.test": {"A": ["127.0.0.1"]},
+    }
+
+
 class DnsServer:
     """Serves `zone` on 127.0.0.1 (UDP and TCP, same port) until `stop()`."""
 

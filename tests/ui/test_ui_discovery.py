@@ -9,9 +9,10 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from textual.pilot import Pilot
 from textual.widgets import OptionList
 
-from tests.support.dns_server import DnsServer
+from tests.support.dns_server import DnsServer, two_srv_hosts
 from tests.support.hostile import blackhole_port, serve
 from tests.support.pilot import TIMEOUT, settle, type_into, until
 from tests.support.servers import Certs, SmtpServer
@@ -22,6 +23,15 @@ from wizard.ui.state import Services, WizardState
 from wizard.ui.steps import HostScreen, ProtocolScreen
 from wizard.ui.steps.host import _DEBOUNCE
 from wizard.ui.widgets import CheckList
+
+
+async def type_address(pilot: Pilot[int]) -> OptionList:
+    """From the Start screen to the Host step, alice@example.test typed; the list of
+    suggestions."""
+    await pilot.press("enter")  # Start: new setup
+    await until(pilot, lambda: isinstance(pilot.app.screen, HostScreen))
+    await type_into(pilot, "#host", "alice@example.test")
+    return pilot.app.screen.query_one("#suggestions", OptionList)
 
 
 async def test_an_address_gets_ranked_suggestions(tmp_path: Path, certs: Certs,
@@ -38,10 +48,7 @@ async def test_an_address_gets_ranked_suggestions(tmp_path: Path, certs: Certs,
     state = WizardState(timeout=TIMEOUT, ca_file=str(certs.ca_file))
     app = make_app(state, services, cursor_blink=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("enter")  # Start: new setup
-        await until(pilot, lambda: isinstance(app.screen, HostScreen))
-        await type_into(pilot, "#host", "alice@example.test")
-        suggestions = app.screen.query_one("#suggestions", OptionList)
+        suggestions = await type_address(pilot)
         await until(pilot, lambda: suggestions.option_count > 0, within=TIMEOUT + 5)
         await settle(pilot)
         first = str(suggestions.get_option_at_index(0).prompt)
@@ -53,16 +60,6 @@ async def test_an_address_gets_ranked_suggestions(tmp_path: Path, certs: Certs,
         assert (settings.host, settings.port, settings.security) == (
             "mail.example.test", implicit.port, Security.TLS)
         assert app.state.address == "alice@example.test"
-
-
-def two_srv_hosts(first: int, second: int) -> dict[str, dict[str, list[str]]]:
-    """SRV records for first.example.test (ranked first) and second.example.test."""
-    return {
-        "_submission._tcp.example.test": {"SRV": [f"0 1 {first} first.example.test.",
-                                                  f"1 1 {second} second.example.test."]},
-        "first.example.test": {"A": ["127.0.0.1"]},
-        "second.example.test": {"A": ["127.0.0.1"]},
-    }
 
 
 async def test_suggestions_do_not_wait_for_a_host_ranked_below(
@@ -78,10 +75,7 @@ async def test_suggestions_do_not_wait_for_a_host_ranked_below(
         state = WizardState(timeout=TIMEOUT, ca_file=str(certs.ca_file))
         app = make_app(state, services, cursor_blink=False)
         async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.press("enter")  # Start: new setup
-            await until(pilot, lambda: isinstance(app.screen, HostScreen))
-            await type_into(pilot, "#host", "alice@example.test")
-            suggestions = app.screen.query_one("#suggestions", OptionList)
+            suggestions = await type_address(pilot)
             await until(pilot, lambda: suggestions.option_count > 0, within=TIMEOUT + 5)
             prompts = [str(suggestions.get_option_at_index(index).prompt)
                        for index in range(suggestions.option_count)]
@@ -111,14 +105,11 @@ async def test_typing_again_ends_the_discovery(
             discover, resolver=dns.resolver(), hosts_path=tmp_path / "no-hosts", ports=()))
         app = make_app(WizardState(timeout=MAX_TIMEOUT), services, cursor_blink=False)
         async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.press("enter")
-            await until(pilot, lambda: isinstance(app.screen, HostScreen))
-            await type_into(pilot, "#host", "alice@example.test")
+            suggestions = await type_address(pilot)
             await until(pilot, connected.is_set)
             assert not closed.is_set()
             await pilot.press("backspace")
             await until(pilot, closed.is_set)
-            suggestions = app.screen.query_one("#suggestions", OptionList)
             assert suggestions.option_count == 0
 
 
@@ -139,11 +130,8 @@ async def test_enter_right_after_typing_looks_up_once(
     app = make_app(WizardState(timeout=TIMEOUT, ca_file=str(certs.ca_file)),
                    Services(discover=counted), cursor_blink=False)
     async with app.run_test(size=(80, 24)) as pilot:
+        suggestions = await type_address(pilot)
         await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, HostScreen))
-        await type_into(pilot, "#host", "alice@example.test")
-        await pilot.press("enter")
-        suggestions = app.screen.query_one("#suggestions", OptionList)
         await until(pilot, lambda: suggestions.option_count > 0, within=TIMEOUT + 5)
         await pilot.pause(_DEBOUNCE + 0.3)  # past the end of the pause after the last key
         await settle(pilot)

@@ -1,8 +1,8 @@
 """The PHP tokenizer: the whole language surface a settings file uses.
 
 Tags, comments, every string form including heredoc and nowdoc, numbers, names, casts
-and operators, each token with its byte offsets and line. Also the decoding of a quoted
-string's body into literal text and simple `$name` parts.
+and operators, each token with its byte offsets and line. A quoted string's body is
+decoded in `strings`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import itertools
 import operator
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -23,12 +22,13 @@ from wizard.mediawiki.php.text import latin1
 from wizard.model.i18n import _
 
 __all__ = [
+    "LABEL",
+    "NAME_START",
+    "VARIABLE",
     "PhpSyntaxError",
     "Token",
     "TokenKind",
-    "Var",
     "significant",
-    "string_parts",
     "token_kind",
     "tokenize",
 ]
@@ -77,9 +77,11 @@ class Token(NamedTuple):
 
 # --- Tokenizer -------------------------------------------------------------------------
 
-_NAME_START = "A-Za-z_\x80-\xff"
+# A name as PHP reads it (bytes 0x80-0xff count as letters); `strings` reads `$name`
+# inside a string body with the same rules.
+NAME_START = "A-Za-z_\x80-\xff"
 _NAME_CHAR = "A-Za-z0-9_\x80-\xff"
-_LABEL = f"[{_NAME_START}][{_NAME_CHAR}]*"
+LABEL = f"[{NAME_START}][{_NAME_CHAR}]*"
 _LNUM = r"[0-9]+(?:_[0-9]+)*"
 _DNUM = rf"(?:(?:{_LNUM})?\.{_LNUM}|{_LNUM}\.(?:{_LNUM})?)"
 
@@ -90,12 +92,12 @@ _WHITESPACE = re.compile(r"[ \t\r\n]+")
 _NUMBER = re.compile(
     rf"0[xX][0-9a-fA-F]+(?:_[0-9a-fA-F]+)*|0[bB][01]+(?:_[01]+)*|0[oO][0-7]+(?:_[0-7]+)*"
     rf"|(?:{_DNUM}|{_LNUM})(?:[eE][+-]?{_LNUM})?")
-_VARIABLE = re.compile(rf"\$({_LABEL})")
-_NAME = re.compile(rf"\\?{_LABEL}(?:\\{_LABEL})*")
+VARIABLE = re.compile(rf"\$({LABEL})")
+_NAME = re.compile(rf"\\?{LABEL}(?:\\{LABEL})*")
 _CAST = re.compile(
     r"\([ \t]*(?:int|integer|bool|boolean|float|double|real|string|binary|array|object"
     r"|unset)[ \t]*\)", re.IGNORECASE)
-_HEREDOC_START = re.compile(rf"<<<[ \t]*(?:({_LABEL})|\"({_LABEL})\"|'({_LABEL})')(?:\r\n|\r|\n)")
+_HEREDOC_START = re.compile(rf"<<<[ \t]*(?:({LABEL})|\"({LABEL})\"|'({LABEL})')(?:\r\n|\r|\n)")
 _LINE_END_OR_CLOSE = re.compile(r"\r\n|\r|\n|\?>")
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 # Longest first, so `===` wins over `==` and `<<=` over `<<`.
@@ -130,9 +132,9 @@ _FAST_ALTERNATIVES: list[tuple[TokenKind | None, str]] = [
     (TokenKind.STRING, r"'(?:[^'\\]|\\.)*'"),
     (TokenKind.STRING, r'"(?:[^"\\{$]|\\.|\{(?!\$)|\$(?!\{))*"'),
     (None, r"(?=['\"`]|<<<)"),
-    (TokenKind.VARIABLE, rf"\$(?:{_LABEL})"),
+    (TokenKind.VARIABLE, rf"\$(?:{LABEL})"),
     (TokenKind.NUMBER, rf"(?=\.?[0-9])(?:{_NUMBER.pattern})"),
-    (None, rf"(?=(?i:__halt_compiler)(?![{_NAME_CHAR}]|\\[{_NAME_START}]))"),
+    (None, rf"(?=(?i:__halt_compiler)(?![{_NAME_CHAR}]|\\[{NAME_START}]))"),
     (TokenKind.NAME, _NAME.pattern),
     (TokenKind.CAST, rf"(?i:{_CAST.pattern})"),
     (TokenKind.OPERATOR, _OPERATOR.pattern),
@@ -261,7 +263,7 @@ class Lexer:
             return TokenKind.STRING, self._interpolated_end(pos + 1, ch)
         if ch == "<" and (heredoc := _HEREDOC_START.match(text, pos)):
             return TokenKind.HEREDOC, self._heredoc_end(heredoc)
-        if ch == "$" and (variable := _VARIABLE.match(text, pos)):
+        if ch == "$" and (variable := VARIABLE.match(text, pos)):
             return TokenKind.VARIABLE, variable.end()
         if ch in _DIGITS or (ch == "." and text[pos + 1:pos + 2] in _DIGITS_NONEMPTY):
             number = _NUMBER.match(text, pos)
@@ -338,94 +340,3 @@ def significant(tokens: Sequence[Token]) -> list[Token]:
     """The tokens that carry code: no whitespace, comments or opening tags."""
     return list(itertools.compress(tokens, map(_CARRIES_CODE.__getitem__,
                                                map(token_kind, tokens))))
-
-
-# --- String bodies ----------------------------------------------------------------------
-
-_STRING_SPECIAL = re.compile(r"[\\$]|\{\$")
-_BRACED_VARIABLE = re.compile(rf"\{{\$({_LABEL})\}}")
-_INDEX_OR_PROPERTY = re.compile(rf"\[|->[{_NAME_START}]")
-_SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "v": "\v", "e": "\x1b", "f": "\f",
-                   "\\": "\\", "$": "$"}
-_SINGLE_QUOTED_ESCAPE = re.compile(r"\\([\\'])")
-_OCTAL_ESCAPE = re.compile(r"[0-7]{1,3}")
-_HEX_ESCAPE = re.compile(r"x([0-9A-Fa-f]{1,2})")
-_UNICODE_ESCAPE = re.compile(r"u\{([0-9A-Fa-f]+)\}")
-
-
-@dataclass(frozen=True)
-class Var:
-    """A simple `$name` or `{$name}` inside a double-quoted string."""
-
-    name: str
-
-
-def string_parts(token: Token) -> list[str | Var] | None:
-    """A string token as literal text and simple `$name`/`{$name}` parts, Latin-1 text.
-
-    None for anything that is not plain text plus simple variables: heredoc, shell
-    commands, `$a[0]`, `{$a->b}`, an invalid `\\u{...}`.
-    """
-    text = token.text
-    if token.kind is not TokenKind.STRING or text[0] == "`":
-        return None
-    if text[0] == "'":
-        body = text[1:-1]
-        return [_SINGLE_QUOTED_ESCAPE.sub(r"\1", body) if "\\" in body else body]
-    body = text[1:-1]
-    if "\\" not in body and "$" not in body:
-        return [body]
-    parts: list[str | Var] = []
-    chunk: list[str] = []
-    i = 0
-    # Only a backslash, `$` or `{$` is not itself: the text between them is copied whole.
-    while special := _STRING_SPECIAL.search(body, i):
-        chunk.append(body[i:special.start()])
-        i = special.start()
-        if body[i] == "\\":
-            decoded, i = _escape(body, i + 1)
-            if decoded is None:
-                return None
-            chunk.append(decoded)
-            continue
-        variable = _VARIABLE.match(body, i)
-        braced = _BRACED_VARIABLE.match(body, i)
-        if variable:
-            # `$a[0]` and `$a->b` are array and property reads: not followed here.
-            if _INDEX_OR_PROPERTY.match(body, variable.end()):
-                return None
-            match, i = variable, variable.end()
-        elif braced:
-            match, i = braced, braced.end()
-        elif body.startswith(("{$", "${"), i):
-            return None
-        else:
-            chunk.append(body[i])
-            i += 1
-            continue
-        parts.extend(["".join(chunk), Var(match.group(1))])
-        chunk = []
-    chunk.append(body[i:])
-    parts.append("".join(chunk))
-    return [part for part in parts if part != ""] or [""]
-
-
-def _escape(body: str, i: int) -> tuple[str | None, int]:
-    """Decode the escape after a backslash at `body[i - 1]`; None if PHP rejects it."""
-    ch = body[i]
-    if ch in _SIMPLE_ESCAPES:
-        return _SIMPLE_ESCAPES[ch], i + 1
-    if ch == '"':
-        return '"', i + 1
-    if octal := _OCTAL_ESCAPE.match(body, i):
-        # "\400" overflows: PHP warns and keeps the low byte.
-        return chr(int(octal.group(), 8) & 0xFF), octal.end()
-    if hexa := _HEX_ESCAPE.match(body, i):
-        return chr(int(hexa.group(1), 16)), hexa.end()
-    if ch == "u" and body.startswith("u{", i):
-        code = _UNICODE_ESCAPE.match(body, i)
-        if code is None or int(code.group(1), 16) > 0x10FFFF:
-            return None, i
-        return chr(int(code.group(1), 16)).encode("utf-8", "surrogatepass").decode(
-            "latin-1"), code.end()
-    return "\\" + ch, i + 1

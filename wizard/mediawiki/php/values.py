@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import TypeAlias
 
 from wizard.mediawiki.php.brackets import closer, split
-from wizard.mediawiki.php.lexer import Lexer, Token, TokenKind, significant, string_parts
+from wizard.mediawiki.php.lexer import Lexer, Token, TokenKind, significant
+from wizard.mediawiki.php.strings import string_parts
 from wizard.mediawiki.php.text import display_latin1, latin1, utf8
 
 __all__ = [
