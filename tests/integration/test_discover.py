@@ -12,8 +12,9 @@ import pytest
 
 from tests.support.dns_server import DnsServer, two_srv_hosts
 from tests.support.servers import SmtpServer
+from wizard.model.fields import SettingsError
 from wizard.model.report import Status, Step
-from wizard.model.settings import Security, SettingsError
+from wizard.model.settings import Security
 from wizard.smtp.discover import (
     Candidate,
     Discovery,

@@ -33,7 +33,8 @@ from tests.support.keyring_env import (
     with_secret_service,
     without_dbus,
 )
-from wizard.model.settings import Settings, SettingsError
+from wizard.model.fields import SettingsError
+from wizard.model.settings import Settings
 from wizard.smtp.transcript import REDACTED
 from wizard.store.backends import BackendInfo, backend_info
 from wizard.store.keyring import (

@@ -16,7 +16,8 @@ from tests.support.dns_server import DnsServer, two_srv_hosts
 from tests.support.hostile import blackhole_port, serve
 from tests.support.pilot import TIMEOUT, settle, type_into, until
 from tests.support.servers import Certs, SmtpServer
-from wizard.model.settings import MAX_TIMEOUT, Security
+from wizard.model.fields import MAX_TIMEOUT
+from wizard.model.settings import Security
 from wizard.smtp.discover import Discovery, discover
 from wizard.ui.app import make_app
 from wizard.ui.state import Services, WizardState

@@ -98,7 +98,7 @@ def test_help_and_usage_errors_load_neither_textual_nor_the_core(argv: list[str]
     assert "wizard.cli.main" in loaded
     assert not {"wizard.ui", "wizard.store", "wizard.smtp", "wizard.mediawiki",
                 "wizard.render", "wizard.doctor", "wizard.explain",
-                "wizard.model.settings"} & loaded
+                "wizard.model.settings", "wizard.model.fields"} & loaded
     assert sorted(HEAVY & loaded) == []
 
 

@@ -7,7 +7,8 @@ import re
 import pytest
 
 from wizard.model.diagnosis import diagnose
-from wizard.model.settings import Security, check_hostname, check_port
+from wizard.model.fields import check_hostname, check_port
+from wizard.model.settings import Security
 from wizard.smtp.ispdb import load_ispdb
 from wizard.smtp.providers import UNVERIFIABLE, Provider, load_providers, match_domain, match_mx
 

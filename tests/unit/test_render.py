@@ -22,7 +22,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.support.common import require_program
-from wizard.model.settings import Security, Settings, SettingsError
+from wizard.model.fields import SettingsError
+from wizard.model.settings import Security, Settings
 from wizard.render import (
     PasswordMode,
     Rendered,

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wizard.model.settings import Security, Settings, SettingsError, check_email, parse_host
+from wizard.model.fields import SettingsError, check_email
+from wizard.model.settings import Security, Settings, parse_host
 
 
 @pytest.mark.parametrize("text, host, security", [

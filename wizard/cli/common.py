@@ -90,7 +90,7 @@ def read_password(args: argparse.Namespace, *, prompt: str | None = None) -> str
         value = getpass.getpass(prompt)
     else:
         return None
-    from wizard.model.settings import check_password
+    from wizard.model.fields import check_password
 
     return check_password(value)
 

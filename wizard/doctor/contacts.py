@@ -16,9 +16,9 @@ from urllib.parse import urlsplit
 from wizard.mediawiki.localsettings import WikiConfig
 from wizard.mediawiki.php import Unparsed, string_expression
 from wizard.model.diagnosis import diagnose
+from wizard.model.fields import SettingsError, check_email
 from wizard.model.i18n import _
 from wizard.model.report import Report, Status, Step
-from wizard.model.settings import SettingsError, check_email
 
 __all__ = ["Contact", "SenderVerdict", "contact_steps", "read_contacts", "sender_verdict"]
 

@@ -11,9 +11,10 @@ from wizard.doctor.contacts import Contact
 from wizard.doctor.options import DoctorOptions, ProgressCallback
 from wizard.mediawiki.localsettings import LocalSettingsError, SmtpState, WikiConfig, to_settings
 from wizard.model.diagnosis import Diagnosis
+from wizard.model.fields import SettingsError
 from wizard.model.i18n import _
 from wizard.model.report import Report, Status, Step
-from wizard.model.settings import Security, Settings, SettingsError
+from wizard.model.settings import Security, Settings
 from wizard.smtp.check import CheckOptions, run_check
 from wizard.smtp.ports import PortResult, probe_ports
 from wizard.store.keyring import SecretsError, load_password

@@ -19,8 +19,8 @@ from enum import StrEnum
 from pathlib import Path
 
 from wizard.errors import UsageError
+from wizard.model.fields import check_email, check_text
 from wizard.model.i18n import _
-from wizard.model.settings import check_email, check_text
 from wizard.store.files import read_nofollow
 
 __all__ = [

@@ -24,8 +24,9 @@ import defusedxml
 import defusedxml.ElementTree
 
 from wizard.errors import WizardError
+from wizard.model.fields import SettingsError, check_hostname, check_port
 from wizard.model.i18n import _
-from wizard.model.settings import Security, SettingsError, check_hostname, check_port
+from wizard.model.settings import Security
 
 __all__ = [
     "MAX_CONFIG_BYTES",

@@ -21,8 +21,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from wizard.model.fields import ascii_name, ip_literal
 from wizard.model.i18n import _
-from wizard.model.settings import Security, ascii_name, ip_literal
+from wizard.model.settings import Security
 
 if TYPE_CHECKING:
     import dns.asyncresolver

@@ -17,7 +17,8 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from wizard.model.settings import Security, Settings, ip_literal
+from wizard.model.fields import ip_literal
+from wizard.model.settings import Security, Settings
 from wizard.model.shown import visible
 from wizard.smtp.tls import insecure_context
 

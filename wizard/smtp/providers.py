@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from wizard.model.fields import check_hostname, check_port
 from wizard.model.i18n import _
-from wizard.model.settings import Security, check_hostname, check_port
+from wizard.model.settings import Security
 
 __all__ = ["UNVERIFIABLE", "Provider", "Region", "load_providers", "match_domain",
            "match_mx"]

@@ -11,8 +11,8 @@ import threading
 import time
 from typing import Any
 
+from wizard.model.fields import ascii_name, ip_literal
 from wizard.model.i18n import _
-from wizard.model.settings import ascii_name, ip_literal
 from wizard.smtp.dns import AddressResult, Outcome, v4_first
 
 __all__ = ["gai_outcome", "system_addresses"]

@@ -19,8 +19,8 @@ from wizard.mediawiki.localsettings import PatchResult, managed_block
 from wizard.mediawiki.localsettings.patch import commit_patch, plan_patch
 from wizard.mediawiki.machine import Account
 from wizard.mediawiki.senders import PhpAccounts, Role, find_php_accounts, prove_readable
+from wizard.model.fields import SettingsError
 from wizard.model.i18n import _
-from wizard.model.settings import SettingsError
 from wizard.render import Rendered, php_file
 from wizard.store.files import (
     atomic_write,

@@ -28,8 +28,9 @@ from keyrings.cryptfile.cryptfile import CryptFileKeyring
 
 from wizard.errors import WizardError
 from wizard.model.diagnosis import Diagnosis
+from wizard.model.fields import SettingsError, check_password
 from wizard.model.i18n import N_, _
-from wizard.model.settings import Settings, SettingsError, check_password
+from wizard.model.settings import Settings
 from wizard.smtp.transcript import Redactor
 from wizard.store.backends import (
     NO_KEYRING,

@@ -10,8 +10,8 @@ from wizard.mediawiki.localsettings import (
     read_localsettings,
     to_settings,
 )
+from wizard.model.fields import SettingsError
 from wizard.model.i18n import _
-from wizard.model.settings import SettingsError
 from wizard.ui.state import Mode, WizardState
 
 __all__ = ["check_localsettings_path", "load_localsettings", "switch_localsettings"]

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from textual.validation import ValidationResult, Validator
 
-from wizard.model.settings import SettingsError
+from wizard.model.fields import SettingsError
 
 __all__ = ["FieldValidator"]
 

@@ -63,7 +63,8 @@ async def _check(args: argparse.Namespace) -> int:
     from wizard.cli.common import read_password, settings_from_args
     from wizard.cli.output import report_json, report_text
     from wizard.errors import UsageError
-    from wizard.model.settings import Client, check_email
+    from wizard.model.fields import check_email
+    from wizard.model.settings import Client
     from wizard.smtp.check import CheckOptions, run_check, stopped_report
     from wizard.smtp.connect import port_failure
     from wizard.smtp.ports import detect_security

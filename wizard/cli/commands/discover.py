@@ -43,8 +43,8 @@ async def run(args: argparse.Namespace) -> int:
         result_line,
         step_text,
     )
+    from wizard.model.fields import check_timeout
     from wizard.model.report import Step
-    from wizard.model.settings import check_timeout
     from wizard.smtp.discover import discover
     from wizard.smtp.discover.candidates import parse_query
 
@@ -70,7 +70,7 @@ async def run(args: argparse.Namespace) -> int:
 def _resolver(nameserver: str) -> dns.asyncresolver.Resolver:
     import dns.asyncresolver
 
-    from wizard.model.settings import check_hostname, check_port
+    from wizard.model.fields import check_hostname, check_port
 
     address, _sep, port = nameserver.rpartition(":") if nameserver.count(":") == 1 else (
         nameserver, "", "53")

@@ -55,7 +55,7 @@ async def run(args: argparse.Namespace) -> int:
     from wizard.cli.output import report_json, report_text
     from wizard.doctor import DoctorOptions, run_doctor
     from wizard.explain import beside, explain
-    from wizard.model.settings import check_email
+    from wizard.model.fields import check_email
 
     given = args.localsettings or args.localsettings_option
     if args.error == "-" and args.password_stdin:

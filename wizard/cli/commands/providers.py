@@ -93,7 +93,7 @@ def _list(as_json: bool) -> int:
 
 def _parse(text: str) -> tuple[str, str]:
     """(address or "", ASCII domain); a SettingsError (exit 2) for anything else."""
-    from wizard.model.settings import ascii_name, check_email, check_hostname
+    from wizard.model.fields import ascii_name, check_email, check_hostname
 
     value = text.strip()
     if "@" in value:

@@ -38,7 +38,7 @@ def _new_password(args: argparse.Namespace) -> str:
             raise UsageError(_("Give the new password with --password-stdin or "
                                "--password-env VAR."))
         return password
-    from wizard.model.settings import check_password
+    from wizard.model.fields import check_password
 
     first = check_password(getpass.getpass(_("New SMTP password: ")))
     if getpass.getpass(_("The same again: ")) != first:

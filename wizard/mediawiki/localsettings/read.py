@@ -12,8 +12,9 @@ from wizard.mediawiki.localsettings.source import newline_of, parse_source, read
 from wizard.mediawiki.pear import pear_mail_version
 from wizard.mediawiki.php import PhpArray, Unparsed, Value, find_calls
 from wizard.mediawiki.php.memory import collector_paused
+from wizard.model.fields import SettingsError
 from wizard.model.i18n import _
-from wizard.model.settings import Security, Settings, SettingsError, parse_host
+from wizard.model.settings import Security, Settings, parse_host
 
 __all__ = ["read_localsettings", "to_settings"]
 

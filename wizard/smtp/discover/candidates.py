@@ -6,14 +6,8 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from wizard.model.fields import SettingsError, ascii_name, check_email, check_hostname, ip_literal
 from wizard.model.i18n import _
-from wizard.model.settings import (
-    SettingsError,
-    ascii_name,
-    check_email,
-    check_hostname,
-    ip_literal,
-)
 from wizard.smtp import ispdb
 from wizard.smtp.autoconfig import Lookup, best
 from wizard.smtp.clientconfig import ClientConfig

@@ -9,8 +9,8 @@ from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from wizard.model.fields import ascii_name, check_port, check_timeout
 from wizard.model.report import Report, Step
-from wizard.model.settings import ascii_name, check_port, check_timeout
 from wizard.smtp import ispdb
 from wizard.smtp.autoconfig import Lookup, base_domain, lookup_domain, lookup_mx_domain
 from wizard.smtp.discover.candidates import (

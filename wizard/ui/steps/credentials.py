@@ -9,9 +9,10 @@ from textual.containers import Horizontal
 from textual.widgets import Button, Checkbox, Input, Label, Static
 from textual.worker import get_current_worker
 
+from wizard.model.fields import SettingsError, check_password
 from wizard.model.i18n import N_, _
 from wizard.model.report import Report, Status
-from wizard.model.settings import Client, Settings, SettingsError, check_password
+from wizard.model.settings import Client, Settings
 from wizard.render import Target
 from wizard.smtp.check import CheckOptions
 from wizard.store.backends import backend_info, sudo_note

@@ -11,9 +11,10 @@ from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from wizard.model.diagnosis import diagnose
+from wizard.model.fields import SettingsError
 from wizard.model.i18n import N_, _
 from wizard.model.report import Status, Step
-from wizard.model.settings import Security, Settings, SettingsError, parse_host
+from wizard.model.settings import Security, Settings, parse_host
 from wizard.smtp.dns import AddressResult
 from wizard.ui.state import Services, WizardState
 from wizard.ui.steps.base import StepScreen

@@ -12,8 +12,9 @@ from textual.widgets import DataTable, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
 from wizard.model.diagnosis import diagnose
+from wizard.model.fields import SettingsError, check_port
 from wizard.model.i18n import N_, _
-from wizard.model.settings import Security, SettingsError, check_port
+from wizard.model.settings import Security
 from wizard.smtp.ports import PortResult, PortState
 from wizard.ui.messages import PortProbed, PortsProbed
 from wizard.ui.modals import ConfirmModal

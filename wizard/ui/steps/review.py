@@ -12,8 +12,8 @@ from textual.containers import Horizontal
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
 from wizard.mediawiki.localsettings import LintOutcome, LocalSettingsError
+from wizard.model.fields import SettingsError
 from wizard.model.i18n import N_, _, ngettext
-from wizard.model.settings import SettingsError
 from wizard.render import (
     PasswordMode,
     Rendered,

@@ -20,9 +20,9 @@ from wizard.mediawiki.localsettings import (
     PasswordKind,
     password_line,
 )
+from wizard.model.fields import SettingsError
 from wizard.model.i18n import N_, _
 from wizard.model.report import Report, Status
-from wizard.model.settings import SettingsError
 from wizard.store.backends import BackendInfo, backend_info, sudo_note
 from wizard.store.rotate import rotate_password
 from wizard.ui.messages import KeyringDescribed, RotateFinished, RotateStopped

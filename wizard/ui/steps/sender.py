@@ -6,15 +6,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Checkbox, Input, Label
 
+from wizard.model.fields import SettingsError, check_email, check_helo_name, check_hostname
 from wizard.model.i18n import N_, _
 from wizard.model.report import Report
-from wizard.model.settings import (
-    Settings,
-    SettingsError,
-    check_email,
-    check_helo_name,
-    check_hostname,
-)
+from wizard.model.settings import Settings
 from wizard.smtp.check import CheckOptions
 from wizard.ui.steps.base import StepScreen
 from wizard.ui.steps.credentials import client_for
