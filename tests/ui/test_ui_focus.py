@@ -41,11 +41,15 @@ async def test_every_tab_stop_is_visible_without_colour(step: str) -> None:
         assert seen, "no control can be reached with Tab"
 
 
-async def test_back_is_disabled_on_the_first_step() -> None:
+async def test_the_start_menu_has_no_back_and_says_how_to_choose() -> None:
+    """The Start step is a menu: a choice goes on by itself, so it has no Back/Next
+    buttons (nor a check list or transcript), and Esc says it is the first step."""
     app = fake_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        assert app.screen.query_one("#back-button").disabled
+        assert not app.screen.query("Button")
+        assert not app.screen.query("#checks") and not app.screen.query("#transcript")
+        assert "arrow keys and Enter" in str(app.screen.query_one("#hint", Static).content)
         await pilot.press("escape")
         await pilot.pause()
         assert "first step" in str(app.screen.query_one("#hint", Static).content)

@@ -4,12 +4,14 @@ the PHP reader."""
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from textual.widgets import Static
 
 from tests.support.common import USER
 from tests.support.pilot import until
+from wizard.ui import startup
 from wizard.ui.app import make_app
 from wizard.ui.state import WizardState
 
@@ -62,3 +64,26 @@ async def test_no_file_no_note(tmp_path: Path) -> None:
         assert found is None or found.parent != tmp_path
         assert app.screen.query_one("#localsettings-note", Static).display == (
             found is not None)
+
+
+async def test_the_collector_runs_again_once_the_first_screen_is_drawn() -> None:
+    """`smtp-wizard` holds the cyclic garbage collector back while it starts (see
+    `wizard.ui.startup`); the first step screen starts it again once drawn."""
+    startup.pause()
+    try:
+        assert not gc.isenabled()
+        app = make_app(cursor_blink=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, gc.isenabled)
+    finally:
+        gc.enable()
+
+
+def test_a_collector_someone_else_stopped_stays_stopped() -> None:
+    gc.disable()
+    try:
+        startup.pause()
+        startup.resume()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

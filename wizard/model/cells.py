@@ -8,6 +8,7 @@ a line may break between any two wide characters, except before closing punctuat
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -20,11 +21,16 @@ _NO_LINE_START = set("，。、；：？！）》」』】〕”’…—%,.;:?!
 # And the opening ones a line must not end with.
 _NO_LINE_END = set("（《「『【〔“‘")
 _WHITESPACE = re.compile(r"\s")
-# A chunk is a run of spaces, one wide character, or a run of anything else.
-_CHUNK = re.compile(r" +|[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff"
-                    r"\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\U00020000-\U0003fffd]|"
-                    r"[^ \u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff"
-                    r"\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\U00020000-\U0003fffd]+")
+# A chunk is a run of spaces, one wide character, or a run of anything else. Compiled
+# on first use: its classes take milliseconds to build, and an English screen (whose
+# lines go to Rich's own divider) never needs them.
+_WIDE_RANGES = ("\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f"
+                "\uff00-\uff60\uffe0-\uffe6\U00020000-\U0003fffd")
+
+
+@functools.cache
+def _chunk_pattern() -> re.Pattern[str]:
+    return re.compile(f" +|[{_WIDE_RANGES}]|[^ {_WIDE_RANGES}]+")
 
 
 def has_wide(text: str) -> bool:
@@ -54,7 +60,7 @@ def line_chunks(text: str) -> list[str]:
     """`text` cut where a line may break: runs of spaces, words, and single wide
     characters (with the punctuation that must stay beside them); joined, the text."""
     chunks: list[str] = []
-    for chunk in _CHUNK.findall(text):
+    for chunk in _chunk_pattern().findall(text):
         if chunks and not chunks[-1].isspace() and not chunk.isspace() and (
                 chunk[0] in _NO_LINE_START or chunks[-1][-1] in _NO_LINE_END):
             chunks[-1] += chunk

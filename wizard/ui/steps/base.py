@@ -28,6 +28,7 @@ from wizard.model.i18n import N_, _
 from wizard.model.report import Report, Status, Step
 from wizard.model.settings import Settings
 from wizard.model.transcript import Line
+from wizard.ui import startup
 from wizard.ui.app import WizardApp
 from wizard.ui.messages import CheckFinished, CheckProgressed, TranscriptLineAdded
 from wizard.ui.state import Services, StepOutcome, WizardState
@@ -59,6 +60,9 @@ class StepScreen(Screen[StepOutcome]):
     """The step's name over its page; its one-word name in the title line is in `STEPS`."""
     INTRO: ClassVar[str] = ""
     HELP: ClassVar[str] = ""
+    MENU: ClassVar[bool] = False
+    """A menu (Start): picking a choice goes on by itself, and nothing is checked live,
+    so it has no Back/Next buttons, no check list and no transcript (nor ctrl+t)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", N_("Back"), id="back",
@@ -95,14 +99,19 @@ class StepScreen(Screen[StepOutcome]):
             if self.INTRO:
                 yield Static(_(self.INTRO), classes="intro", markup=False)
             yield from self.compose_body()
-            yield CheckList(id="checks")
-        yield TranscriptPane(id="transcript", classes="-hidden")
+            if not self.MENU:
+                yield CheckList(id="checks")
+        if not self.MENU:
+            yield TranscriptPane(id="transcript", classes="-hidden")
         with Horizontal(id="nav"):
-            yield Button(_("Back"), id="back-button", compact=True,
-                         disabled=self.position[0] == 1)
+            if not self.MENU:
+                yield Button(_("Back"), id="back-button", compact=True,
+                             disabled=self.position[0] == 1)
             yield Static("", id="hint", markup=False)
             yield Static("", id="more", markup=False)
-            yield Button(self.next_label(), id="next-button", variant="primary", compact=True)
+            if not self.MENU:
+                yield Button(self.next_label(), id="next-button", variant="primary",
+                             compact=True)
         yield TranslatedFooter(show_command_palette=False)
 
     def _title(self) -> Content:
@@ -129,11 +138,14 @@ class StepScreen(Screen[StepOutcome]):
         return _("Next")
 
     def on_mount(self) -> None:
+        # The wizard has started once a step is drawn: see `startup`.
+        self.call_after_refresh(startup.resume)
         if not self.wizard_app.cursor_blink:
             for field in self.query(Input):
                 field.cursor_blink = False
         body = self.query_one("#body", VerticalScroll)
-        self.query_one(CheckList).deadline = self.state.timeout
+        for checks in self.query(CheckList):
+            checks.deadline = self.state.timeout
         self.watch(body, "scroll_y", self._show_more, init=False)
         self.watch(body, "virtual_size", self._show_more, init=False)
 
@@ -232,6 +244,10 @@ class StepScreen(Screen[StepOutcome]):
     @on(Button.Pressed, "#back-button")
     def back_by_button(self) -> None:
         self.action_back()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # A menu has no transcript: its key is not offered.
+        return not (self.MENU and action == "toggle_transcript")
 
     def action_toggle_transcript(self) -> None:
         """Show the transcript and give it the keys (arrows, PgUp/PgDn scroll it); hide

@@ -30,6 +30,7 @@ class StartScreen(StepScreen):
               "setting; rotating a password tests the new one and updates the keyring and "
               "LocalSettings.php; checking an existing LocalSettings.php reads its "
               "settings and tests them.")
+    MENU = True
 
     def compose_body(self) -> ComposeResult:
         yield OptionList(*[Option(_(text), id=str(mode)) for mode, text in _CHOICES],
@@ -47,6 +48,7 @@ class StartScreen(StepScreen):
         modes = self.query_one("#modes", OptionList)
         modes.highlighted = [mode for mode, _text in _CHOICES].index(self.state.mode)
         modes.focus()
+        self.set_hint(_("Choose with the arrow keys and Enter, or click a choice."))
         self._show_localsettings()
         if self.state.look_in is not None:
             # The screen first, then the file: reading it loads the PHP reader.
