@@ -42,6 +42,7 @@ __all__ = [
     "resolve_addresses",
     "srv_records",
     "v4_first",
+    "without_lookup",
 ]
 
 SUBMISSION_SERVICES = ("submissions", "submission")
@@ -235,13 +236,9 @@ async def resolve_addresses(
     there; otherwise A and AAAA are asked concurrently, both within `lifetime` seconds.
     """
     start = time.monotonic()
-    try:
-        query = ascii_name(name)
-    except UnicodeError:
-        return AddressResult(name, [], Outcome.ERROR,
-                             _("“{name}” is not a valid host name").format(name=name))
-    if ip_literal(query):
-        return AddressResult(query, [query], Outcome.OK, source="literal")
+    query, known = without_lookup(name)
+    if known is not None:
+        return known
     hosts = read_hosts_file(hosts_path)
     listed = hosts.get(query) or hosts.get(name.strip().rstrip(".").lower())
     if listed:
@@ -258,6 +255,19 @@ async def resolve_addresses(
     if outcome is Outcome.NO_ADDRESS:
         error = _("{name} has no A or AAAA record").format(name=query)
     return AddressResult(query, [], outcome, error, elapsed=elapsed)
+
+
+def without_lookup(name: str) -> tuple[str, AddressResult | None]:
+    """`name` in its ASCII form, and the answer when none needs asking: an invalid name
+    (an error), an IP literal (its own address)."""
+    try:
+        query = ascii_name(name)
+    except UnicodeError:
+        return name, AddressResult(name, [], Outcome.ERROR, _(
+            "“{name}” is not a valid host name").format(name=name))
+    if ip_literal(query):
+        return query, AddressResult(query, [query], Outcome.OK, source="literal")
+    return query, None
 
 
 def v4_first(addresses: list[str]) -> list[str]:

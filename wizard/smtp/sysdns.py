@@ -11,9 +11,8 @@ import threading
 import time
 from typing import Any
 
-from wizard.model.fields import ascii_name, ip_literal
 from wizard.model.i18n import _
-from wizard.smtp.dns import AddressResult, Outcome, v4_first
+from wizard.smtp.dns import AddressResult, Outcome, v4_first, without_lookup
 
 __all__ = ["gai_outcome", "system_addresses"]
 
@@ -72,13 +71,9 @@ async def system_addresses(name: str, *, lifetime: float = 5.0) -> AddressResult
     """The addresses of `name` as the system's resolver gives them (getaddrinfo: the
     hosts file and DNS, as nsswitch.conf says), within `lifetime` seconds."""
     start = time.monotonic()
-    try:
-        query = ascii_name(name)
-    except UnicodeError:
-        return AddressResult(name, [], Outcome.ERROR,
-                             _("“{name}” is not a valid host name").format(name=name))
-    if ip_literal(query):
-        return AddressResult(query, [query], Outcome.OK, source="literal")
+    query, known = without_lookup(name)
+    if known is not None:
+        return known
     try:
         async with asyncio.timeout(lifetime):
             infos = await _getaddrinfo(query)
