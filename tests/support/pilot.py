@@ -98,21 +98,29 @@ def build(tmp_path: Path, ca_file: Path, ports: tuple[int, ...], *,
     return make_app(state, services, cursor_blink=False), ring
 
 
-async def walk_to_credentials(pilot: Pilot[int], host: str, port: int, *,
-                              prefix: str = "") -> None:
-    """Start → Host → Protocol → Port (`port` picked) → Credentials."""
+async def walk_to_port(pilot: Pilot[int], host: str) -> PortTable:
+    """Start → Host (`host` typed) → Protocol (as it is, once its probes have ended) →
+    Port; the step's table, its probes still running."""
     app = pilot.app
     await pilot.press("enter")  # Start: new setup
     await until(pilot, lambda: isinstance(app.screen, HostScreen))
-    await type_into(pilot, "#host", prefix + host)
+    await type_into(pilot, "#host", host)
     await pilot.press("enter")
     await until(pilot, lambda: isinstance(app.screen, ProtocolScreen))
     await settle(pilot)
     await pilot.press("ctrl+n")
     await until(pilot, lambda: isinstance(app.screen, PortScreen))
-    await until(pilot, lambda: not app.screen.query_one(PortTable).pending)
+    return app.screen.query_one(PortTable)
+
+
+async def walk_to_credentials(pilot: Pilot[int], host: str, port: int, *,
+                              prefix: str = "") -> None:
+    """Start → Host → Protocol → Port (`port` picked) → Credentials."""
+    app = pilot.app
+    table = await walk_to_port(pilot, prefix + host)
+    await until(pilot, lambda: not table.pending)
     await settle(pilot)
-    app.screen.query_one(PortTable).select_port(port)
+    table.select_port(port)
     await pilot.press("ctrl+n")
     await until(pilot, lambda: isinstance(app.screen, CredentialsScreen))
 

@@ -31,6 +31,8 @@ def _wizard(tmp_path: Path, certs: Certs, candidates: tuple[int, ...], current: 
 
 
 async def _to_port_step(pilot: Pilot[int]) -> tuple[PortTable, Static]:
+    # Not `walk_to_port`: that lets the Protocol step's probes end first, and the silent
+    # port would hold each test for its whole deadline there.
     app = pilot.app
     await pilot.press("enter")  # Start: new setup
     await until(pilot, lambda: isinstance(app.screen, HostScreen))

@@ -26,12 +26,13 @@ from tests.support.pilot import (
     type_into,
     until,
     walk_to_credentials,
+    walk_to_port,
 )
 from tests.support.servers import Certs, SmtpServer
 from tests.support.ui_fakes import WALKS, fake_app
 from wizard.ui.modals import ConfirmModal
-from wizard.ui.steps import CredentialsScreen, HostScreen, PortScreen, SenderScreen
-from wizard.ui.widgets import CheckList, FieldError, PortTable
+from wizard.ui.steps import CredentialsScreen, HostScreen, SenderScreen
+from wizard.ui.widgets import CheckList, FieldError
 
 REFUSED_SENDER = "nobody@elsewhere.example"
 
@@ -129,14 +130,7 @@ async def test_a_typed_port_never_strands_the_batch(
     with blackhole_port() as hole, closed_port() as refused:
         app, _ring = build(tmp_path, certs.ca_file, (server.port, hole))
         async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.press("enter")
-            await until(pilot, lambda: isinstance(app.screen, HostScreen))
-            await type_into(pilot, "#host", "127.0.0.1")
-            await pilot.press("enter")
-            await settle(pilot)
-            await pilot.press("enter")  # Protocol: no prefix, go on
-            await until(pilot, lambda: isinstance(app.screen, PortScreen))
-            table = app.screen.query_one(PortTable)
+            table = await walk_to_port(pilot, "127.0.0.1")
             await until(pilot, lambda: server.port in table.results)
             assert hole in table.pending
             await pilot.pause(0.3)
@@ -158,15 +152,8 @@ async def test_a_refused_port_is_kept_only_after_a_confirmation(
     with closed_port() as refused:
         app, _ring = build(tmp_path, certs.ca_file, (server.port,))
         async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.press("enter")
-            await until(pilot, lambda: isinstance(app.screen, HostScreen))
-            await type_into(pilot, "#host", "127.0.0.1")
-            await pilot.press("enter")
-            await settle(pilot)
-            await pilot.press("enter")
-            await until(pilot, lambda: isinstance(app.screen, PortScreen))
+            table = await walk_to_port(pilot, "127.0.0.1")
             screen = app.screen
-            table = screen.query_one(PortTable)
             await until(pilot, lambda: not table.pending)
             await type_into(pilot, "#port", str(refused))
             await pilot.press("enter")
@@ -203,14 +190,8 @@ async def test_a_running_check_row_counts_down_and_ends(
         port = silent.getsockname()[1]
         app, _ring = build(tmp_path, certs.ca_file, (port,))
         async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.press("enter")
-            await until(pilot, lambda: isinstance(app.screen, HostScreen))
-            await type_into(pilot, "#host", "127.0.0.1")
-            await pilot.press("enter")
-            await settle(pilot)
-            await pilot.press("enter")
-            await until(pilot, lambda: isinstance(app.screen, PortScreen))
-            await until(pilot, lambda: not app.screen.query_one(PortTable).pending,
+            table = await walk_to_port(pilot, "127.0.0.1")
+            await until(pilot, lambda: not table.pending,
                         within=TIMEOUT + 3)
             await pilot.press("ctrl+n")
             await until(pilot, lambda: isinstance(app.screen, ConfirmModal))
