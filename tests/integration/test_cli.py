@@ -139,6 +139,17 @@ def _default_ports_closed() -> None:
                 pytest.skip(f"something listens on 127.0.0.1 port {port}")
 
 
+def _implicit_and_starttls(implicit: int, starttls: int) -> dict[str, dict[str, list[str]]]:
+    """SRV records: implicit TLS on smtp.example.test (ranked first), STARTTLS on
+    mail.example.test."""
+    return {
+        "_submissions._tcp.example.test": {"SRV": [f"0 1 {implicit} smtp.example.test."]},
+        "_submission._tcp.example.test": {"SRV": [f"0 1 {starttls} mail.example.test."]},
+        "smtp.example.test": {"A": ["127.0.0.1"]},
+        "mail.example.test": {"A": ["127.0.0.1"]},
+    }
+
+
 def test_discover_prints_each_step_and_ends_once_the_answer_is_known(
         smtp_server: Callable[..., SmtpServer], dns_server: Callable[..., DnsServer]) -> None:
     """A second SRV host that never answers cannot outrank the first, which does: the
@@ -146,12 +157,7 @@ def test_discover_prints_each_step_and_ends_once_the_answer_is_known(
     _default_ports_closed()
     fast = smtp_server(mode="implicit")
     with blackhole_port() as hole:
-        dns = dns_server({
-            "_submissions._tcp.example.test": {"SRV": [f"0 1 {fast.port} smtp.example.test."]},
-            "_submission._tcp.example.test": {"SRV": [f"0 1 {hole} mail.example.test."]},
-            "smtp.example.test": {"A": ["127.0.0.1"]},
-            "mail.example.test": {"A": ["127.0.0.1"]},
-        })
+        dns = dns_server(_implicit_and_starttls(fast.port, hole))
         base = ["discover", "alice@example.test", "--timeout", "30",
                 "--nameserver", f"127.0.0.1:{dns.port}"]
         early = cli(*base)
@@ -186,12 +192,7 @@ def test_discover_wait_all_waits_for_every_probe(
         smtp_server: Callable[..., SmtpServer], dns_server: Callable[..., DnsServer]) -> None:
     fast = smtp_server(mode="implicit")
     with blackhole_port() as hole:
-        dns = dns_server({
-            "_submissions._tcp.example.test": {"SRV": [f"0 1 {fast.port} smtp.example.test."]},
-            "_submission._tcp.example.test": {"SRV": [f"0 1 {hole} mail.example.test."]},
-            "smtp.example.test": {"A": ["127.0.0.1"]},
-            "mail.example.test": {"A": ["127.0.0.1"]},
-        })
+        dns = dns_server(_implicit_and_starttls(fast.port, hole))
         result = cli("discover", "alice@example.test", "--timeout", "1", "--wait-all", "--json",
                      "--nameserver", f"127.0.0.1:{dns.port}")
     data = json.loads(result.stdout)
