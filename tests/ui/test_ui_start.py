@@ -11,7 +11,7 @@ from textual.widgets import Static
 
 from tests.support.common import USER
 from tests.support.pilot import until
-from wizard.ui import startup
+from wizard.model import memory
 from wizard.ui.app import make_app
 from wizard.ui.state import WizardState
 
@@ -68,8 +68,8 @@ async def test_no_file_no_note(tmp_path: Path) -> None:
 
 async def test_the_collector_runs_again_once_the_first_screen_is_drawn() -> None:
     """`smtp-wizard` holds the cyclic garbage collector back while it starts (see
-    `wizard.ui.startup`); the first step screen starts it again once drawn."""
-    startup.pause()
+    `wizard.model.memory`); the first step screen starts it again once drawn."""
+    memory.pause()
     try:
         assert not gc.isenabled()
         app = make_app(cursor_blink=False)
@@ -82,8 +82,8 @@ async def test_the_collector_runs_again_once_the_first_screen_is_drawn() -> None
 def test_a_collector_someone_else_stopped_stays_stopped() -> None:
     gc.disable()
     try:
-        startup.pause()
-        startup.resume()
+        memory.pause()
+        memory.resume()
         assert not gc.isenabled()
     finally:
         gc.enable()

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from wizard.mediawiki.localsettings import read_localsettings
 from wizard.mediawiki.php import PhpSyntaxError, codes, parse, statements, tokenize
 from wizard.mediawiki.php import lexer as lexer_module
-from wizard.mediawiki.php.memory import collector_paused
+from wizard.model.memory import collector_paused
 
 FIXTURE_FILES = sorted((Path(__file__).parents[1] / "fixtures").rglob("*.php"))
 

@@ -169,9 +169,9 @@ def _choose_language(argv: Sequence[str] | None) -> None:
 
 
 def _run_tui(args: argparse.Namespace) -> int:
-    from wizard.ui import startup
+    from wizard.model import memory
 
-    startup.pause()  # until the first screen is drawn
+    memory.pause()  # until the first screen is drawn
     # Textual is imported only here, so scripts using sub-commands never pay for it.
     from wizard.ui.app import run_wizard
 

@@ -11,9 +11,9 @@ from wizard.mediawiki.localsettings.model import Problem, SmtpConfig, SmtpState,
 from wizard.mediawiki.localsettings.source import newline_of, parse_source, read_source
 from wizard.mediawiki.pear import pear_mail_version
 from wizard.mediawiki.php import PhpArray, Unparsed, Value, find_calls
-from wizard.mediawiki.php.memory import collector_paused
 from wizard.model.fields import SettingsError
 from wizard.model.i18n import _
+from wizard.model.memory import collector_paused
 from wizard.model.settings import Security, Settings, parse_host
 
 __all__ = ["read_localsettings", "to_settings"]

@@ -6,9 +6,8 @@ literal values (anything else stays `Unparsed`, keeping its source text: reporte
 guessed); `statements` splits a file into statements that know how deeply they are
 nested (`codes` is the one-character-per-token form its regexes read); `expressions`
 finds calls and evaluates simple string expressions; `serialize` reads PHP's
-`serialize()` format; `memory` keeps the garbage collector out of a big file's way.
-`text` says how bytes are held: offsets are byte offsets into the file as given, so a
-patch can replace exactly one statement.
+`serialize()` format. `text` says how bytes are held: offsets are byte offsets into the
+file as given, so a patch can replace exactly one statement.
 """
 
 from __future__ import annotations

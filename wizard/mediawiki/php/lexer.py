@@ -17,9 +17,9 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from wizard.errors import WizardError
-from wizard.mediawiki.php.memory import collector_paused
 from wizard.mediawiki.php.text import latin1
 from wizard.model.i18n import _
+from wizard.model.memory import collector_paused
 
 __all__ = [
     "LABEL",

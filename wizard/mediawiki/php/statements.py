@@ -28,9 +28,9 @@ from wizard.mediawiki.php.lexer import (
     significant,
     token_kind,
 )
-from wizard.mediawiki.php.memory import collector_paused
 from wizard.mediawiki.php.text import display
 from wizard.mediawiki.php.values import LiteralReader, Unparsed, Value, array_key, scalar
+from wizard.model.memory import collector_paused
 
 __all__ = [
     "APPEND",

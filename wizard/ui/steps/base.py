@@ -24,11 +24,11 @@ from textual.widgets import Button, Checkbox, Input, RadioSet, Static
 from textual.worker import Worker, WorkerState
 
 from wizard.errors import WizardError
+from wizard.model import memory
 from wizard.model.i18n import N_, _
 from wizard.model.report import Report, Status, Step
 from wizard.model.settings import Settings
 from wizard.model.transcript import Line
-from wizard.ui import startup
 from wizard.ui.app import WizardApp
 from wizard.ui.messages import CheckFinished, CheckProgressed, TranscriptLineAdded
 from wizard.ui.state import Services, StepOutcome, WizardState
@@ -138,8 +138,8 @@ class StepScreen(Screen[StepOutcome]):
         return _("Next")
 
     def on_mount(self) -> None:
-        # The wizard has started once a step is drawn: see `startup`.
-        self.call_after_refresh(startup.resume)
+        # The wizard has started once a step is drawn (see `wizard.model.memory`).
+        self.call_after_refresh(memory.resume)
         if not self.wizard_app.cursor_blink:
             for field in self.query(Input):
                 field.cursor_blink = False
