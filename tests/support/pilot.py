@@ -23,7 +23,14 @@ from tests.support.common import USER
 from wizard.store.keyring import cryptfile_backend
 from wizard.ui.app import WizardApp, make_app
 from wizard.ui.state import Services, WizardState
-from wizard.ui.steps import CredentialsScreen, HostScreen, PortScreen, ProtocolScreen
+from wizard.ui.steps import (
+    CredentialsScreen,
+    HostScreen,
+    PortScreen,
+    ProtocolScreen,
+    ReviewScreen,
+    SenderScreen,
+)
 from wizard.ui.widgets import PortTable
 
 TIMEOUT = 3.0
@@ -123,6 +130,17 @@ async def walk_to_credentials(pilot: Pilot[int], host: str, port: int, *,
     table.select_port(port)
     await pilot.press("ctrl+n")
     await until(pilot, lambda: isinstance(app.screen, CredentialsScreen))
+
+
+async def walk_to_review(pilot: Pilot[int]) -> None:
+    """Credentials (logged in) → Sender (checked as it stands) → Review."""
+    app = pilot.app
+    await pilot.press("ctrl+n")
+    await until(pilot, lambda: isinstance(app.screen, SenderScreen))
+    await pilot.press("ctrl+n")
+    await settle(pilot)
+    await pilot.press("ctrl+n")
+    await until(pilot, lambda: isinstance(app.screen, ReviewScreen))
 
 
 async def log_in(pilot: Pilot[int], password: str) -> None:

@@ -14,14 +14,14 @@ from keyring.backends import fail
 from textual.widgets import Button, Input
 
 from tests.support.common import PASSWORD, backups_of, cli
-from tests.support.pilot import build, log_in, settle, until, walk_to_credentials
+from tests.support.pilot import build, log_in, settle, until, walk_to_credentials, walk_to_review
 from tests.support.servers import Certs, SmtpServer
 from tests.support.ui_fakes import WALKS, fake_app
 from wizard.ui.app import make_app, run_wizard
 from wizard.ui.demo import DEMO_FOLDER_PREFIX, demo_session
 from wizard.ui.modals import ConfirmModal, FallbackModal
 from wizard.ui.state import Mode
-from wizard.ui.steps import DoctorScreen, ReviewScreen, SenderScreen
+from wizard.ui.steps import DoctorScreen
 from wizard.ui.summary import exit_summary
 
 REAL_WIKI = """<?php
@@ -73,12 +73,7 @@ async def test_a_finished_job_exits_zero_and_leaves_a_trail(
         await log_in(pilot, PASSWORD)
         await until(pilot, lambda: isinstance(app.screen, FallbackModal))
         await pilot.press("escape")  # no keyring here: do not store
-        await pilot.press("ctrl+n")
-        await until(pilot, lambda: isinstance(app.screen, SenderScreen))
-        await pilot.press("ctrl+n")
-        await settle(pilot)
-        await pilot.press("ctrl+n")
-        await until(pilot, lambda: isinstance(app.screen, ReviewScreen))
+        await walk_to_review(pilot)
         app.screen.query_one("#patch", Button).press()
         await until(pilot, lambda: isinstance(app.screen, ConfirmModal))
         await pilot.press("y")

@@ -14,11 +14,17 @@ import pytest
 from textual.widgets import Button, Input, RadioButton, Static
 
 from tests.support.common import PASSWORD, backups_of
-from tests.support.pilot import build, log_in, screen_lines, settle, until, walk_to_credentials
+from tests.support.pilot import (
+    build,
+    log_in,
+    screen_lines,
+    until,
+    walk_to_credentials,
+    walk_to_review,
+)
 from tests.support.servers import Certs, SmtpServer
 from wizard.mediawiki.senders import find_php_accounts
 from wizard.ui.modals import ConfirmModal
-from wizard.ui.steps import ReviewScreen, SenderScreen
 
 WIKI = "<?php\n$wgSitename = 'Test';\n$wgSMTP = false;\n"
 
@@ -46,12 +52,7 @@ async def test_the_patch_shows_its_diff_masked_then_who_can_read_the_secrets(
     async with app.run_test(size=(80, 24)) as pilot:
         await walk_to_credentials(pilot, "127.0.0.1", server.port)
         await log_in(pilot, PASSWORD)
-        await pilot.press("ctrl+n")
-        await until(pilot, lambda: isinstance(app.screen, SenderScreen))
-        await pilot.press("ctrl+n")
-        await settle(pilot)
-        await pilot.press("ctrl+n")
-        await until(pilot, lambda: isinstance(app.screen, ReviewScreen))
+        await walk_to_review(pilot)
         review = app.screen
         review.query_one("#path", Input).value = str(web_folder / "smtp_settings.php")
         review.query_one("#mode-inline", RadioButton).value = True
